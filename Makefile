@@ -1,0 +1,44 @@
+# Everything runs from the project's own virtualenv; `make install` creates it.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= ./data
+PORT ?= 8000
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+RUN ?=
+export DATA_DIR
+
+.PHONY: install train export runs report serve test lint loadtest bench clean
+
+install: $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade "pip==26.3"
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[train,dev]"
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+train:
+	$(BIN)/python -m training train $(if $(CONFIG),--config $(CONFIG)) $(foreach s,$(SET),--set $(s))
+
+runs:
+	$(BIN)/python -m training runs
+
+export:
+	$(BIN)/python -m training export $(if $(RUN),--run $(RUN))
+
+serve:
+	PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c server/gunicorn_conf.py server.rest.app:app
+
+test:
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint:
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+# Publish the latest run's report into the repository (reports/ is committed).
+report:
+	mkdir -p reports/pattern
+	cp runs/latest/report.md runs/latest/*.png reports/pattern/

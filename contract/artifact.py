@@ -1,0 +1,105 @@
+"""The on-disk format of an exported model: `<artifact_dir>/<model>/model.onnx` beside
+`metadata.json`. A model directory describes itself, so the server needs nothing else."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from contract.text import TokenizerSpec
+
+ONNX_FILE = "model.onnx"
+METADATA_FILE = "metadata.json"
+FORMAT_VERSION = 1
+
+
+class TextInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Input contract of a text model: which product fields, how they become tokens."""
+
+    fields: list[str]
+    recipe: str
+    tokenizer: TokenizerSpec
+    onnx_input: str
+    onnx_input_shape: list[str]
+
+
+class EquivalenceCheck(msgspec.Struct, frozen=True):
+    name: str
+    products: int
+    label_mismatches: int
+    max_abs_probability_diff: float
+    passed: bool
+
+
+class EquivalenceReport(msgspec.Struct, frozen=True):
+    probability_tolerance: float
+    checks: list[EquivalenceCheck]
+
+    @property
+    def passed(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+
+class ArtifactMetadata(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    format_version: int
+    name: str
+    task: str
+    version: str
+    created_at: str
+    source_run: str
+    onnx_file: str
+    onnx_sha256: str
+    onnx_outputs: dict[str, str]
+    labels: list[str]
+    input: TextInput
+    training_data_sha256: dict[str, str]
+    library_versions: dict[str, str]
+    metrics: dict[str, Any]
+    equivalence: EquivalenceReport
+
+
+class ArtifactError(Exception):
+    """An artifact directory is missing a file, has unreadable metadata or a bad checksum."""
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_metadata(model_dir: Path, metadata: ArtifactMetadata) -> Path:
+    path = model_dir / METADATA_FILE
+    path.write_bytes(msgspec.json.format(msgspec.json.encode(metadata), indent=2) + b"\n")
+    return path
+
+
+def read_metadata(model_dir: Path) -> ArtifactMetadata:
+    path = model_dir / METADATA_FILE
+    try:
+        return msgspec.json.decode(path.read_bytes(), type=ArtifactMetadata)
+    except FileNotFoundError as exc:
+        raise ArtifactError(f"{model_dir}: no {METADATA_FILE}") from exc
+    except msgspec.ValidationError as exc:
+        raise ArtifactError(f"{path}: invalid metadata: {exc}") from exc
+
+
+def verified_onnx_path(model_dir: Path, metadata: ArtifactMetadata) -> Path:
+    """The ONNX file of a model directory, after checking it is the one the metadata names."""
+    path = model_dir / metadata.onnx_file
+    if not path.is_file():
+        raise ArtifactError(f"{model_dir}: no {metadata.onnx_file}")
+    actual = sha256_of(path)
+    if actual != metadata.onnx_sha256:
+        raise ArtifactError(f"{path}: sha256 {actual} does not match metadata ({metadata.onnx_sha256})")
+    return path
+
+
+def model_dirs(artifact_dir: Path) -> list[Path]:
+    """Every model directory under the artifact root, in name order."""
+    return sorted(p.parent for p in artifact_dir.glob(f"*/{METADATA_FILE}"))

@@ -1,0 +1,1 @@
+"""Serving: HTTP adapter (`rest/`) → handlers → model runtimes (`runtimes/`)."""

@@ -1,0 +1,1 @@
+"""Model runtimes: load an artifact directory once, then predict. They know nothing of HTTP."""

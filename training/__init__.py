@@ -1,0 +1,1 @@
+"""Training: experiment configs → runs (`runs/<run-id>/`) → ONNX export (`artifacts/`)."""

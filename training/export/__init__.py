@@ -1,0 +1,1 @@
+"""Export = convert + equivalence gate + metadata, as one step (see exporter.py)."""

@@ -1,0 +1,99 @@
+"""The export gate: the serving path must give scikit-learn's labels and probabilities.
+
+Reference: `pipeline.predict` / `predict_proba` on `product_text(name, description)`.
+Candidate: the server's own `PatternRuntime` on the raw name and description. Real products
+and hypothesis-generated Unicode text must both agree; a failure names the worst product.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from sklearn.pipeline import Pipeline
+
+from contract.artifact import EquivalenceCheck
+from contract.text import TextProduct, product_text
+from server.runtimes.pattern import PatternRuntime
+from training.export.generated_text import product_batches
+from training.pipeline import VECTORIZER_STEP
+
+PROBABILITY_TOLERANCE = 1e-5
+
+
+class EquivalenceError(Exception):
+    """The exported model disagrees with the scikit-learn pipeline."""
+
+
+@dataclass
+class _Comparison:
+    products: int
+    label_mismatches: int
+    max_abs_probability_diff: float
+    worst: str  # a description of the first mismatch, or of the largest difference
+
+
+def compare(reference: Pipeline, runtime: PatternRuntime, products: Sequence[TextProduct]) -> _Comparison:
+    if list(reference.classes_) != runtime.labels:
+        raise EquivalenceError(f"label order differs: sklearn {list(reference.classes_)} vs onnx {runtime.labels}")
+    texts = [product_text(p.name, p.description) for p in products]
+    expected_labels = reference.predict(texts)
+    expected_proba = reference.predict_proba(texts)
+    got = runtime.predict(products)
+    mismatched = np.flatnonzero(expected_labels != np.asarray(got.labels, dtype=object))
+    diff = np.abs(expected_proba - got.probabilities).max(axis=1)
+    i = int(mismatched[0]) if len(mismatched) else int(diff.argmax())
+    worst = f"product {products[i]!r}: sklearn {expected_labels[i]!r} vs onnx {got.labels[i]!r}, max |Δp| {diff[i]:.3g}"
+    return _Comparison(len(products), len(mismatched), float(diff.max()), worst)
+
+
+def check_products(
+    name: str,
+    reference: Pipeline,
+    runtime: PatternRuntime,
+    products: Sequence[TextProduct],
+    tolerance: float = PROBABILITY_TOLERANCE,
+) -> EquivalenceCheck:
+    result = compare(reference, runtime, products)
+    return _verdict(name, result, tolerance)
+
+
+def check_generated(
+    reference: Pipeline, runtime: PatternRuntime, examples: int, tolerance: float = PROBABILITY_TOLERANCE
+) -> EquivalenceCheck:
+    """Property: for any generated batch of products the two paths agree."""
+    vocabulary = sorted(reference[VECTORIZER_STEP].vocabulary_)
+    seen = {"products": 0, "max_diff": 0.0}
+
+    @settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
+    @given(product_batches(vocabulary))
+    def agrees(batch: list[TextProduct]) -> None:
+        result = compare(reference, runtime, batch)
+        seen["products"] += result.products
+        seen["max_diff"] = max(seen["max_diff"], result.max_abs_probability_diff)
+        assert result.label_mismatches == 0 and result.max_abs_probability_diff <= tolerance, result.worst
+
+    try:
+        agrees()
+    except AssertionError as exc:
+        raise EquivalenceError(f"generated text: {exc}") from exc
+    return EquivalenceCheck("generated_unicode_text", seen["products"], 0, seen["max_diff"], True)
+
+
+def _verdict(name: str, result: _Comparison, tolerance: float) -> EquivalenceCheck:
+    passed = result.label_mismatches == 0 and result.max_abs_probability_diff <= tolerance
+    if not passed:
+        raise EquivalenceError(
+            f"{name}: {result.label_mismatches}/{result.products} labels differ, max |Δp| "
+            f"{result.max_abs_probability_diff:.3g} (tolerance {tolerance:g}); e.g. {result.worst}"
+        )
+    return EquivalenceCheck(name, result.products, 0, result.max_abs_probability_diff, True)

@@ -1,0 +1,163 @@
+"""`make export`: convert a run, gate it, write metadata, then swap it into `artifacts/`.
+
+The candidate is built in a staging directory beside the artifact and loaded by the
+server's own runtime; only if every equivalence check passes does it replace the current
+model directory. A refused export leaves the previous artifact untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import onnx
+from sklearn.pipeline import Pipeline
+
+from contract.artifact import (
+    FORMAT_VERSION,
+    ONNX_FILE,
+    ArtifactMetadata,
+    EquivalenceReport,
+    TextInput,
+    sha256_of,
+    write_metadata,
+)
+from contract.text import TokenizerSpec
+from server.runtimes.pattern import PatternRuntime
+from training.config import ExperimentConfig, data_dir, load_config
+from training.data import TEXT_FIELDS
+from training.experiment import load_data
+from training.export.equivalence import (
+    PROBABILITY_TOLERANCE,
+    EquivalenceError,
+    check_generated,
+    check_products,
+)
+from training.export.onnx_graph import (
+    LABEL_OUTPUT,
+    PROBABILITIES_OUTPUT,
+    TOKENS_INPUT,
+    TOKENS_SHAPE,
+    UnsupportedPipeline,
+    convert_pipeline,
+)
+from training.runs import CONFIG_FILE, load_model, read_metrics
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GENERATED_EXAMPLES = 400
+LIBRARIES = ["scikit-learn", "skl2onnx", "onnx", "onnxruntime", "numpy", "msgspec"]
+
+
+class ExportRefused(Exception):
+    """The candidate failed conversion or the equivalence gate; nothing was replaced."""
+
+
+def export_run(
+    run_dir: Path, artifact_dir: Path, examples: int | None = None, candidate: Pipeline | None = None
+) -> Path:
+    """Export `run_dir` to `artifact_dir/<task>/`. The gate always compares against the
+    run's own pipeline; `candidate` converts another one instead (tests use it to prove
+    the gate rejects a broken conversion)."""
+    config = load_config(run_dir / CONFIG_FILE)
+    reference = load_model(run_dir)
+    artifact_dir.mkdir(parents=True, exist_ok=True)
+    target = artifact_dir / config.task
+    staging = Path(tempfile.mkdtemp(prefix=f".{config.task}-staging-", dir=artifact_dir))
+    staging.chmod(0o755)  # mkdtemp makes it 0700; the serving user must be able to read it
+    try:
+        _build(staging, run_dir, config, reference, candidate or reference, examples or DEFAULT_GENERATED_EXAMPLES)
+        _swap_in(staging, target)
+    except (EquivalenceError, UnsupportedPipeline) as exc:
+        raise ExportRefused(str(exc)) from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _build(
+    staging: Path, run_dir: Path, config: ExperimentConfig, pipeline: Pipeline, candidate: Pipeline, examples: int
+) -> None:
+    model, spec = convert_pipeline(candidate)
+    onnx.save(model, staging / ONNX_FILE)
+    metadata = _metadata(staging, run_dir, config, pipeline, spec, EquivalenceReport(PROBABILITY_TOLERANCE, []))
+    write_metadata(staging, metadata)
+
+    runtime = PatternRuntime(staging)
+    train, test = load_data(config)
+    checks = [
+        check_products("train_products", pipeline, runtime, train.products),
+        check_products("test_products", pipeline, runtime, test.products),
+    ]
+    log.info("real products agree: %s", [(c.name, c.products, f"{c.max_abs_probability_diff:.2g}") for c in checks])
+    checks.append(check_generated(pipeline, runtime, examples))
+    log.info(
+        "generated text agrees: %d products, max |Δp| %.2g", checks[-1].products, checks[-1].max_abs_probability_diff
+    )
+    report = EquivalenceReport(PROBABILITY_TOLERANCE, checks)
+    write_metadata(staging, _metadata(staging, run_dir, config, pipeline, spec, report))
+
+
+def _metadata(
+    staging: Path,
+    run_dir: Path,
+    config: ExperimentConfig,
+    pipeline: Pipeline,
+    spec: TokenizerSpec,
+    report: EquivalenceReport,
+) -> ArtifactMetadata:
+    onnx_sha = sha256_of(staging / ONNX_FILE)
+    root = data_dir()
+    return ArtifactMetadata(
+        format_version=FORMAT_VERSION,
+        name=config.task,
+        task="text-classification",
+        version=onnx_sha[:12],  # content-addressed: the same model always has the same version
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        source_run=run_dir.name,
+        onnx_file=ONNX_FILE,
+        onnx_sha256=onnx_sha,
+        onnx_outputs={"label": LABEL_OUTPUT, "probabilities": PROBABILITIES_OUTPUT},
+        labels=[str(c) for c in pipeline.classes_],
+        input=TextInput(
+            fields=list(TEXT_FIELDS),
+            recipe="name + ';' + description, ASCII digit runs deleted (contract.text.product_text)",
+            tokenizer=spec,
+            onnx_input=TOKENS_INPUT,
+            onnx_input_shape=TOKENS_SHAPE,
+        ),
+        training_data_sha256={
+            config.data.train_file: sha256_of(root / config.data.train_file),
+            config.data.test_file: sha256_of(root / config.data.test_file),
+        },
+        library_versions={"python": platform.python_version()} | {lib: version(lib) for lib in LIBRARIES},
+        metrics=_headline_metrics(run_dir),
+        equivalence=report,
+    )
+
+
+def _headline_metrics(run_dir: Path) -> dict[str, Any]:
+    m = read_metrics(run_dir)
+    return {
+        "best_params": m["grid_search"]["best_params"],
+        "best_cv_accuracy": m["grid_search"]["best_cv_accuracy"],
+        "final_cv_accuracy": m["final_model"]["cv_accuracy_mean"],
+        "holdout_accuracy": m["holdout"]["accuracy"],
+        "holdout_macro_f1": m["holdout"]["macro_f1"],
+        "vocabulary_size": m["final_model"]["coefficients"]["vocabulary_size"],
+    }
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    old = target.with_name(f".{target.name}-previous")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,124 @@
+"""Run directories: `runs/<run-id>/` holds everything one experiment produced;
+`runs/latest` points at the newest. Runs are never overwritten."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from sklearn.pipeline import Pipeline
+
+CONFIG_FILE = "config.toml"
+MODEL_FILE = "model.pkl"
+METRICS_FILE = "metrics.json"
+PREDICTIONS_FILE = "predictions_test.csv"
+GRID_FILE = "grid_search.csv"
+REPORT_FILE = "report.md"
+LATEST = "latest"
+
+
+def runs_dir() -> Path:
+    return Path(os.environ.get("RUNS_DIR", "runs"))
+
+
+def new_run_dir(root: Path, config_name: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    root.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1000):
+        run_id = f"{stamp}-{config_name}" + (f"-{attempt}" if attempt else "")
+        path = root / run_id
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"could not create a unique run directory under {root}")
+
+
+def point_latest(run_dir: Path) -> None:
+    link = run_dir.parent / LATEST
+    tmp = run_dir.parent / f".{LATEST}.tmp"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(run_dir.name)
+    tmp.replace(link)  # atomic: readers never see a missing `latest`
+
+
+def resolve_run(run: str | None, root: Path) -> Path:
+    path = root / (run or LATEST)
+    if not path.exists() and run is not None and Path(run).exists():
+        path = Path(run)
+    if not (path / MODEL_FILE).is_file():
+        raise FileNotFoundError(f"no finished run at {path} (run `make train` first)")
+    return path.resolve()
+
+
+def write_config(run_dir: Path, config: dict[str, Any]) -> None:
+    (run_dir / CONFIG_FILE).write_text(tomli_w.dumps(config))
+
+
+def write_model(run_dir: Path, model: Pipeline) -> None:
+    with (run_dir / MODEL_FILE).open("wb") as f:
+        pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_model(run_dir: Path) -> Pipeline:
+    # Only unpickle run directories this project wrote: pickle runs code on load.
+    with (run_dir / MODEL_FILE).open("rb") as f:
+        return pickle.load(f)
+
+
+def write_metrics(run_dir: Path, metrics: dict[str, Any]) -> None:
+    (run_dir / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n")
+
+
+def read_metrics(run_dir: Path) -> dict[str, Any]:
+    return json.loads((run_dir / METRICS_FILE).read_text())
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    config: str
+    best_cv: float
+    final_cv: float
+    holdout_accuracy: float
+    holdout_macro_f1: float
+    best_params: dict[str, Any]
+
+
+def summaries(root: Path) -> list[RunSummary]:
+    rows = []
+    for run_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
+        if not (run_dir / METRICS_FILE).is_file():
+            continue  # unfinished or failed run
+        metrics = read_metrics(run_dir)
+        rows.append(
+            RunSummary(
+                run_id=run_dir.name,
+                config=metrics.get("config_name", "?"),
+                best_cv=metrics["grid_search"]["best_cv_accuracy"],
+                final_cv=metrics["final_model"]["cv_accuracy_mean"],
+                holdout_accuracy=metrics["holdout"]["accuracy"],
+                holdout_macro_f1=metrics["holdout"]["macro_f1"],
+                best_params=metrics["grid_search"]["best_params"],
+            )
+        )
+    return rows
+
+
+def comparison_table(rows: list[RunSummary]) -> str:
+    header = "| run | config | best CV acc | final CV acc | held-out acc | held-out macro-F1 | best params |"
+    lines = [header, "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        params = ", ".join(f"{k}={v}" for k, v in sorted(r.best_params.items()))
+        lines.append(
+            f"| {r.run_id} | {r.config} | {r.best_cv:.5f} | {r.final_cv:.5f} | "
+            f"{r.holdout_accuracy:.4f} | {r.holdout_macro_f1:.4f} | {params} |"
+        )
+    return "\n".join(lines)
