@@ -27,7 +27,7 @@ export:
 	$(BIN)/python -m training export $(if $(RUN),--run $(RUN))
 
 serve:
-	PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c server/gunicorn_conf.py server.rest.app:app
+	PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c server/gunicorn_conf.py 'server.rest.app:create_app()'
 
 test:
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,1 @@
+"""Wire formats: request/response Structs and their decoding with limits."""

@@ -1,0 +1,42 @@
+"""gunicorn settings: `gunicorn -c server/gunicorn_conf.py 'server.rest.app:create_app()'`.
+
+PORT, HOST and WORKERS follow platform conventions; everything else is SERVE_* (settings.py)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from server.logs import logging_config
+from server.settings import ServerSettings
+
+_settings = ServerSettings.from_env()  # fail here, in the master, on a bad setting
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WORKERS") or os.cpu_count() or 1)
+worker_class = "uvicorn_worker.UvicornWorker"
+timeout = int(os.environ.get("SERVE_WORKER_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("SERVE_GRACEFUL_TIMEOUT", "30"))
+keepalive = 5
+logconfig_dict = logging_config(_settings.log_level, _settings.access_log)
+accesslog = "-" if _settings.access_log else None
+
+# Prometheus multiprocess mode: each worker writes its own metric files into this directory
+# and /metrics aggregates them. It must be set before any worker imports prometheus_client.
+_multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="catalogue-metrics-")
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = _multiproc_dir
+
+
+def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
+    # Stale files from a previous run would be summed into this one's counters.
+    path = Path(_multiproc_dir)
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker) -> None:  # noqa: ANN001
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,1 @@
+"""The HTTP adapter: thin Litestar routes over handlers and the model registry."""

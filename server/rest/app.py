@@ -1,0 +1,64 @@
+"""`create_app(settings)` builds the Litestar app; gunicorn calls `server.rest.app:create_app()`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging.config
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
+from server.codecs.errors import RequestError
+from server.codecs.pattern import PatternRequestDecoder
+from server.logs import logging_config
+from server.metrics import NAMESPACE
+from server.registry import ModelRegistry
+from server.rest import routes
+from server.rest.errors import http_exception_handler, internal_error_handler, request_error_handler
+from server.settings import ServerSettings
+
+LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]
+
+
+def create_app(settings: ServerSettings | None = None) -> Litestar:
+    settings = settings or ServerSettings.from_env()
+    logging.config.dictConfig(logging_config(settings.log_level, settings.access_log))
+    registry = ModelRegistry(settings.artifact_dir, settings.intra_op_threads)
+    prometheus = PrometheusConfig(
+        app_name="catalogue-ml", prefix=NAMESPACE, group_path=True, buckets=LATENCY_BUCKETS,
+        exclude=["/metrics", "/health"],
+    )
+    pattern_handlers = routes.pattern_routes(settings.max_products_per_request)
+
+    async def load_models(app: Litestar) -> None:
+        # A task, not awaited: liveness answers while models load; readiness waits for them.
+        app.state.loading = asyncio.get_running_loop().run_in_executor(None, registry.load_all)
+
+    return Litestar(
+        route_handlers=[*pattern_handlers, routes.live, routes.ready, routes.models, PrometheusController],
+        on_startup=[load_models],
+        middleware=[prometheus.middleware],
+        request_max_body_size=settings.max_body_bytes,
+        exception_handlers={
+            RequestError: request_error_handler,
+            HTTPException: http_exception_handler,
+            Exception: internal_error_handler,
+        },
+        openapi_config=OpenAPIConfig(
+            title="Catalogue ML", version="1.0.0", path="/docs",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        state=State(
+            {
+                "settings": settings,
+                "registry": registry,
+                "pattern_decoder": PatternRequestDecoder(settings.max_products_per_request, settings.max_field_chars),
+            }
+        ),
+        logging_config=None,  # logs.py configures logging for the whole process
+        debug=False,
+    )

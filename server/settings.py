@@ -1,0 +1,43 @@
+"""Server settings, from the environment (prefix SERVE_), validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Literal
+
+import msgspec
+
+ENV_PREFIX = "SERVE_"
+Positive = Annotated[int, msgspec.Meta(ge=1)]
+
+
+class SettingsError(Exception):
+    """An environment variable has a value the server cannot use."""
+
+
+class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    artifact_dir: Path = Path("artifacts")
+    max_body_bytes: Positive = 1 << 20
+    max_products_per_request: Positive = 1000
+    max_field_chars: Positive = 10_000  # 20x the longest description in the catalogue sample
+    intra_op_threads: Positive = 1
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    access_log: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
+        environ = os.environ if environ is None else environ
+        fields = set(cls.__struct_fields__)
+        raw = {
+            key[len(ENV_PREFIX) :].lower(): value
+            for key, value in environ.items()
+            if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX) :].lower() in fields
+        }
+        try:
+            # strict=False parses "1000" and "true" from environment strings.
+            return msgspec.convert(raw, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            field = str(exc).rsplit("$.", 1)[-1]
+            raise SettingsError(f"{ENV_PREFIX}{field.upper()}: {exc}") from exc
