@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
@@ -37,7 +38,14 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         }
         try:
             # strict=False parses "1000" and "true" from environment strings.
-            return msgspec.convert(raw, cls, strict=False)
+            return msgspec.convert(raw, cls, strict=False, dec_hook=_decode)
         except msgspec.ValidationError as exc:
-            field = str(exc).rsplit("$.", 1)[-1]
-            raise SettingsError(f"{ENV_PREFIX}{field.upper()}: {exc}") from exc
+            field = re.search(r"\$\.(\w+)", str(exc))
+            name = f"{ENV_PREFIX}{field.group(1).upper()}" if field else "settings"
+            raise SettingsError(f"{name}: {exc}") from exc
+
+
+def _decode(type_: type, value: object) -> object:
+    if type_ is Path and isinstance(value, str):
+        return Path(value)
+    raise NotImplementedError(f"cannot read {type_} from the environment")

@@ -42,8 +42,9 @@ class PatternRequestDecoder:
             raise RequestError(400, f"body is not valid UTF-8 JSON: {exc}") from exc
         if len(products) > self.max_products:
             raise RequestError(
-                422, f"too many products: {len(products)} in one request, limit max_products_per_request="
-                f"{self.max_products}"
+                422,
+                f"too many products: {len(products)} in one request, limit max_products_per_request="
+                f"{self.max_products}",
             )
         self._check_lengths(products)
         return products
@@ -55,6 +56,7 @@ class PatternRequestDecoder:
                 size = len(getattr(p, field))
                 if size > limit:
                     raise RequestError(
-                        422, f"$[{i}].{field} (product_id {p.product_id!r}) has {size} characters, "
-                        f"limit max_field_chars={limit}"
+                        422,
+                        f"$[{i}].{field} (product_id {p.product_id!r}) has {size} characters, "
+                        f"limit max_field_chars={limit}",
                     )

@@ -24,13 +24,20 @@ from server.settings import ServerSettings
 LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]
 
 
+class MetricsController(PrometheusController):
+    include_in_schema = False  # Prometheus text format, for scrapers, not API clients
+
+
 def create_app(settings: ServerSettings | None = None) -> Litestar:
     settings = settings or ServerSettings.from_env()
     logging.config.dictConfig(logging_config(settings.log_level, settings.access_log))
     registry = ModelRegistry(settings.artifact_dir, settings.intra_op_threads)
     prometheus = PrometheusConfig(
-        app_name="catalogue-ml", prefix=NAMESPACE, group_path=True, buckets=LATENCY_BUCKETS,
-        exclude=["/metrics", "/health"],
+        app_name="catalogue-ml",
+        prefix=NAMESPACE,
+        group_path=True,
+        buckets=LATENCY_BUCKETS,
+        exclude=["/metrics", "/health", "/docs"],
     )
     pattern_handlers = routes.pattern_routes(settings.max_products_per_request)
 
@@ -39,7 +46,7 @@ def create_app(settings: ServerSettings | None = None) -> Litestar:
         app.state.loading = asyncio.get_running_loop().run_in_executor(None, registry.load_all)
 
     return Litestar(
-        route_handlers=[*pattern_handlers, routes.live, routes.ready, routes.models, PrometheusController],
+        route_handlers=[*pattern_handlers, routes.live, routes.ready, routes.models, MetricsController],
         on_startup=[load_models],
         middleware=[prometheus.middleware],
         request_max_body_size=settings.max_body_bytes,
@@ -49,7 +56,9 @@ def create_app(settings: ServerSettings | None = None) -> Litestar:
             Exception: internal_error_handler,
         },
         openapi_config=OpenAPIConfig(
-            title="Catalogue ML", version="1.0.0", path="/docs",
+            title="Catalogue ML",
+            version="1.0.0",
+            path="/docs",
             render_plugins=[ScalarRenderPlugin()],
         ),
         state=State(

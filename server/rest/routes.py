@@ -68,11 +68,26 @@ def pattern_routes(max_products: int) -> list[Any]:
         "order; `product_id` is echoed as given."
     )
     handlers = [
-        post("/predict", operation_id="predictPattern", summary="Predict patterns", description=description,
-             operation_class=operation, status_code=HTTP_200_OK, responses=ERRORS, tags=["predict"])(predict),
-        post("/infer", operation_id="inferPattern", summary="Predict patterns (alias of /predict)",
-             description="The brief's template route; same as POST /predict.", operation_class=operation,
-             status_code=HTTP_200_OK, responses=ERRORS, tags=["predict"])(predict),
+        post(
+            "/predict",
+            operation_id="predictPattern",
+            summary="Predict patterns",
+            description=description,
+            operation_class=operation,
+            status_code=HTTP_200_OK,
+            responses=ERRORS,
+            tags=["predict"],
+        )(predict),
+        post(
+            "/infer",
+            operation_id="inferPattern",
+            summary="Predict patterns (alias of /predict)",
+            description="The brief's template route; same as POST /predict.",
+            operation_class=operation,
+            status_code=HTTP_200_OK,
+            responses=ERRORS,
+            tags=["predict"],
+        )(predict),
     ]
     return handlers
 
@@ -82,8 +97,12 @@ async def live() -> Health:
     return Health("live")
 
 
-@get("/health/ready", tags=["health"], summary="Readiness: every model loaded and warmed up",
-     responses={503: ResponseSpec(Health, description="Not ready, with the reason")})
+@get(
+    "/health/ready",
+    tags=["health"],
+    summary="Readiness: every model loaded and warmed up",
+    responses={503: ResponseSpec(Health, description="Not ready, with the reason")},
+)
 async def ready(request: Request) -> Response[Health]:
     registry: ModelRegistry = request.app.state.registry
     if registry.ready:
