@@ -42,3 +42,8 @@ clean:
 report:
 	mkdir -p reports/pattern
 	cp runs/latest/report.md runs/latest/*.png reports/pattern/
+
+# Server vs template vs bare-Litestar ceiling; writes benchmarks/RESULTS.md. Needs Debian's wrk.
+bench:
+	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }; }
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)

@@ -31,6 +31,9 @@ class JsonFormatter(logging.Formatter):
 def logging_config(level: str, access_log: bool) -> dict[str, Any]:
     """A `logging.config.dictConfig` for gunicorn's `logconfig_dict` and tests alike."""
     handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    # uvicorn formats an access line whenever its access logger has handlers (uvicorn-worker
+    # copies gunicorn's onto it), so "off" must mean no handlers, not a higher level.
+    access = {"level": "INFO", "handlers": ["stderr"] if access_log else [], "propagate": False}
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -39,16 +42,8 @@ def logging_config(level: str, access_log: bool) -> dict[str, Any]:
         "root": {"level": level, "handlers": ["stderr"]},
         "loggers": {
             "gunicorn.error": {"level": level, "handlers": ["stderr"], "propagate": False},
-            "gunicorn.access": {
-                "level": "INFO" if access_log else "WARNING",
-                "handlers": ["stderr"],
-                "propagate": False,
-            },
+            "gunicorn.access": access,
             "uvicorn.error": {"level": level, "handlers": ["stderr"], "propagate": False},
-            "uvicorn.access": {
-                "level": "INFO" if access_log else "WARNING",
-                "handlers": ["stderr"],
-                "propagate": False,
-            },
+            "uvicorn.access": access,
         },
     }

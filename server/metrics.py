@@ -1,20 +1,45 @@
-"""Model metrics (Prometheus). Request metrics come from Litestar's Prometheus middleware.
+"""Prometheus metrics: HTTP requests (an ASGI middleware) and per-model inference.
 
 Under gunicorn, PROMETHEUS_MULTIPROC_DIR is set (gunicorn_conf.py) before any metric is
-created, so every worker writes its own files and /metrics sums them."""
+created, so every worker writes its own files and /metrics sums them. Every write is an
+mmap update, so the hot path touches only pre-resolved label children: `labels()` costs
+more than the update itself and is called once per label set, not once per request."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable
+from typing import Any
+
 from prometheus_client import Counter, Histogram
+from prometheus_client.metrics import MetricWrapperBase
 
 NAMESPACE = "catalogue"
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
+HTTP_REQUESTS = Counter(
+    "http_requests", "HTTP requests by route, method and status", ["route", "method", "status"], namespace=NAMESPACE
+)
+HTTP_SECONDS = Histogram(
+    "http_request_duration_seconds",
+    "HTTP request latency in the worker, by route, method and status",
+    ["route", "method", "status"],
+    namespace=NAMESPACE,
+    buckets=LATENCY_BUCKETS,
+)
 INFERENCE_SECONDS = Histogram(
     "inference_seconds",
-    "Time in the model runtime per request (tokenize + onnxruntime), by model",
+    "Time of one model call (preprocessing + onnxruntime) for a micro-batch, by model",
     ["model"],
     namespace=NAMESPACE,
     buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+)
+BATCH_PRODUCTS = Histogram(
+    "inference_batch_products",
+    "Products in one model call (several requests' products when micro-batched), by model",
+    ["model"],
+    namespace=NAMESPACE,
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000),
 )
 PRODUCTS_PER_REQUEST = Histogram(
     "products_per_request",
@@ -25,7 +50,77 @@ PRODUCTS_PER_REQUEST = Histogram(
 )
 PREDICTIONS = Counter(
     "predictions",
-    "Predicted labels, by model and label (the class distribution KPI)",
+    "Predicted labels, by model and label (the class-distribution KPI)",
     ["model", "label"],
     namespace=NAMESPACE,
 )
+
+
+class _Children:
+    """Label children of one metric, resolved once per label set."""
+
+    def __init__(self, metric: MetricWrapperBase) -> None:
+        self._metric = metric
+        self._children: dict[tuple[str, ...], Any] = {}
+
+    def __getitem__(self, labels: tuple[str, ...]) -> Any:
+        child = self._children.get(labels)
+        if child is None:
+            child = self._children[labels] = self._metric.labels(*labels)
+        return child
+
+
+class ModelMetrics:
+    """The inference metrics of one loaded model."""
+
+    def __init__(self, model: str, labels: Iterable[str]) -> None:
+        self._seconds = INFERENCE_SECONDS.labels(model)
+        self._batch = BATCH_PRODUCTS.labels(model)
+        self._products = PRODUCTS_PER_REQUEST.labels(model)
+        self._predictions = {label: PREDICTIONS.labels(model, label) for label in labels}
+
+    def observe_inference(self, seconds: float, products: int) -> None:
+        self._seconds.observe(seconds)
+        self._batch.observe(products)
+
+    def observe_request(self, predicted: list[str]) -> None:
+        self._products.observe(len(predicted))
+        if len(predicted) == 1:
+            self._predictions[predicted[0]].inc()
+            return
+        counts: dict[str, int] = {}
+        for label in predicted:
+            counts[label] = counts.get(label, 0) + 1
+        for label, count in counts.items():
+            self._predictions[label].inc(count)
+
+
+class HttpMetricsMiddleware:
+    """Counts and times HTTP requests by route template. A plain ASGI middleware: Litestar's
+    Prometheus middleware builds a Request and label dicts per call, which showed in profiles."""
+
+    def __init__(self, app: Any, excluded_prefixes: tuple[str, ...] = ("/metrics", "/health", "/docs")) -> None:
+        self.app = app
+        self.excluded_prefixes = excluded_prefixes
+        self._requests = _Children(HTTP_REQUESTS)
+        self._seconds = _Children(HTTP_SECONDS)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.excluded_prefixes):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # if no response starts, the server will answer 500
+
+        async def send_and_capture(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_capture)
+        finally:
+            key = (scope.get("path_template", "unmatched"), scope["method"], str(status))
+            self._requests[key].inc()
+            self._seconds[key].observe(time.perf_counter() - started)

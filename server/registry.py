@@ -7,22 +7,35 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from contract.artifact import ArtifactError, ArtifactMetadata, model_dirs, read_metadata
 from contract.text import TextProduct
+from server.batching import MicroBatcher
+from server.metrics import ModelMetrics
 from server.runtimes.pattern import PatternRuntime
 
 log = logging.getLogger(__name__)
 
 
-class Runtime(Protocol):
-    metadata: ArtifactMetadata
+@dataclass(frozen=True)
+class ModelType:
+    load: Callable[[Path, int], Any]  # model directory, threads → a warmed-up runtime
+    predict_batch: Callable[[Any, Sequence[Any]], list[Any]]  # runtime, items → one result per item
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    runtime: Any  # a runtime from server/runtimes/, chosen by the artifact's task
+    metrics: ModelMetrics
+    batcher: MicroBatcher[Any]
 
     @property
-    def name(self) -> str: ...
+    def metadata(self) -> ArtifactMetadata:
+        return self.runtime.metadata
 
 
 def _load_pattern(model_dir: Path, threads: int) -> PatternRuntime:
@@ -32,14 +45,17 @@ def _load_pattern(model_dir: Path, threads: int) -> PatternRuntime:
 
 
 # A new model type is one entry here plus its runtime and codec.
-LOADERS: dict[str, Callable[[Path, int], Any]] = {"text-classification": _load_pattern}
+MODEL_TYPES = {
+    "text-classification": ModelType(_load_pattern, lambda runtime, items: runtime.predict(items).labels),
+}
 
 
 class ModelRegistry:
-    def __init__(self, artifact_dir: Path, intra_op_threads: int) -> None:
+    def __init__(self, artifact_dir: Path, intra_op_threads: int, max_batch_items: int) -> None:
         self.artifact_dir = artifact_dir
         self.intra_op_threads = intra_op_threads
-        self.models: dict[str, Any] = {}
+        self.max_batch_items = max_batch_items
+        self.models: dict[str, LoadedModel] = {}
         self.ready = False
         self.problem: str | None = "loading"
 
@@ -63,11 +79,14 @@ class ModelRegistry:
 
     def _load(self, model_dir: Path) -> None:
         metadata = read_metadata(model_dir)
-        loader = LOADERS.get(metadata.task)
-        if loader is None:
-            raise ArtifactError(f"{model_dir}: unknown task {metadata.task!r}; known: {sorted(LOADERS)}")
-        self.models[metadata.name] = loader(model_dir, self.intra_op_threads)
+        model_type = MODEL_TYPES.get(metadata.task)
+        if model_type is None:
+            raise ArtifactError(f"{model_dir}: unknown task {metadata.task!r}; known: {sorted(MODEL_TYPES)}")
+        runtime = model_type.load(model_dir, self.intra_op_threads)
+        metrics = ModelMetrics(metadata.name, metadata.labels)
+        batcher = MicroBatcher(lambda items: model_type.predict_batch(runtime, items), metrics, self.max_batch_items)
+        self.models[metadata.name] = LoadedModel(runtime, metrics, batcher)
         log.info("model loaded", extra={"model": metadata.name, "version": metadata.version, "dir": str(model_dir)})
 
-    def get(self, name: str) -> Any | None:
+    def get(self, name: str) -> LoadedModel | None:
         return self.models.get(name)

@@ -23,6 +23,7 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     max_body_bytes: Positive = 1 << 20
     max_products_per_request: Positive = 1000
     max_field_chars: Positive = 10_000  # 20x the longest description in the catalogue sample
+    max_batch_products: Positive = 256  # products in one micro-batched model call
     intra_op_threads: Positive = 1
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     access_log: bool = False

@@ -6,10 +6,12 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import ROOT
 from tests.server_process import GUNICORN, running_server
@@ -43,11 +45,14 @@ def test_metrics_count_every_request_across_workers(tmp_path: Path) -> None:
         assert len(writers) == 2, "both workers should have served requests"
         for _ in range(6):  # whichever worker answers the scrape reports the same totals
             text = httpx.get(server.url + "/metrics", headers={"Connection": "close"}).text
-            assert _metric(text, "catalogue_requests_total", path="/predict", status_code="200") == 120
-            assert _metric(text, "catalogue_requests_total", path="/predict", status_code="400") == 1
-            assert _metric(text, "catalogue_request_duration_seconds_count", path="/predict") == 121
+            assert _metric(text, "catalogue_http_requests_total", route="/predict", status="200") == 120
+            assert _metric(text, "catalogue_http_requests_total", route="/predict", status="400") == 1
+            assert _metric(text, "catalogue_http_request_duration_seconds_count", route="/predict") == 121
             assert _metric(text, "catalogue_products_per_request_sum", model="pattern") == 240
-            assert _metric(text, "catalogue_inference_seconds_count", model="pattern") == 120
+            calls = _metric(text, "catalogue_inference_seconds_count", model="pattern")
+            assert 0 < calls <= 120  # micro-batching may serve several requests in one call
+            assert _metric(text, "catalogue_inference_batch_products_count", model="pattern") == calls
+            assert _metric(text, "catalogue_inference_batch_products_sum", model="pattern") == 240
             assert _metric(text, "catalogue_predictions_total", model="pattern") == 240
 
 
@@ -81,6 +86,17 @@ def test_empty_artifact_dir_is_not_ready(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with running_server(tmp_path, wait_ready=False, SERVE_ARTIFACT_DIR=str(tmp_path / "empty")) as server:
         assert "no model directories" in httpx.get(server.url + "/health/ready").json()["detail"]
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_access_log_follows_the_setting(tmp_path: Path, enabled: bool) -> None:
+    with running_server(tmp_path, workers=1, SERVE_ACCESS_LOG=str(enabled).lower()) as server:
+        assert httpx.post(server.url + "/predict", json=[PRODUCT]).status_code == 200
+        time.sleep(0.3)
+        access_lines = [line for line in server.log().splitlines() if '.access"' in line]
+    assert bool(access_lines) is enabled
+    if enabled:
+        assert any('POST /predict HTTP/1.1\\" 200' in line for line in access_lines)
 
 
 def test_bad_setting_stops_the_server_with_the_variable_named(tmp_path: Path) -> None:

@@ -10,18 +10,16 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusController
 
 from server.codecs.errors import RequestError
 from server.codecs.pattern import PatternRequestDecoder
 from server.logs import logging_config
-from server.metrics import NAMESPACE
+from server.metrics import HttpMetricsMiddleware
 from server.registry import ModelRegistry
 from server.rest import routes
 from server.rest.errors import http_exception_handler, internal_error_handler, request_error_handler
 from server.settings import ServerSettings
-
-LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]
 
 
 class MetricsController(PrometheusController):
@@ -31,14 +29,7 @@ class MetricsController(PrometheusController):
 def create_app(settings: ServerSettings | None = None) -> Litestar:
     settings = settings or ServerSettings.from_env()
     logging.config.dictConfig(logging_config(settings.log_level, settings.access_log))
-    registry = ModelRegistry(settings.artifact_dir, settings.intra_op_threads)
-    prometheus = PrometheusConfig(
-        app_name="catalogue-ml",
-        prefix=NAMESPACE,
-        group_path=True,
-        buckets=LATENCY_BUCKETS,
-        exclude=["/metrics", "/health", "/docs"],
-    )
+    registry = ModelRegistry(settings.artifact_dir, settings.intra_op_threads, settings.max_batch_products)
     pattern_handlers = routes.pattern_routes(settings.max_products_per_request)
 
     async def load_models(app: Litestar) -> None:
@@ -48,7 +39,7 @@ def create_app(settings: ServerSettings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[*pattern_handlers, routes.live, routes.ready, routes.models, MetricsController],
         on_startup=[load_models],
-        middleware=[prometheus.middleware],
+        middleware=[HttpMetricsMiddleware],
         request_max_body_size=settings.max_body_bytes,
         exception_handlers={
             RequestError: request_error_handler,

@@ -1,0 +1,35 @@
+"""Realistic request bodies drawn from the test TSV, and wrk Lua scripts that rotate them."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pandas as pd
+
+
+def product_bodies(test_tsv: Path, batch: int, count: int, seed: int = 0) -> list[bytes]:
+    frame = pd.read_table(test_tsv)
+    products = [
+        {"name": n, "description": d, "product_id": int(i)}
+        for n, d, i in zip(frame["name"], frame["description"], frame["productId"], strict=True)
+    ]
+    rng = random.Random(seed)
+    return [json.dumps(rng.sample(products, batch)).encode() for _ in range(count)]
+
+
+def wrk_script(bodies: list[bytes], path: Path) -> Path:
+    """A wrk script posting the bodies in rotation (long-bracket strings need no escaping)."""
+    lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"', "bodies = {"]
+    lines += [f"  [==[{body.decode()}]==]," for body in bodies]
+    lines += [
+        "}",
+        "i = 0",
+        "request = function()",
+        "  i = i % #bodies + 1",
+        "  return wrk.format(nil, nil, nil, bodies[i])",
+        "end",
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -1,0 +1,208 @@
+"""`make bench`: this server vs the brief's template approach vs a bare Litestar handler.
+
+Each server runs one gunicorn/uvicorn worker pinned to core 0; wrk (one thread) runs on
+core 1. Servers are measured round-robin for several rounds and the median is reported,
+because the machine is shared and noisy. Also times in-process inference per product."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psutil
+
+from benchmarks.inprocess import inprocess_table
+from benchmarks.payloads import product_bodies, wrk_script
+from benchmarks.template_model import write_pickle
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "benchmarks" / "work"
+SERVERS = {
+    "this server (Litestar + msgspec + onnxruntime)": "server.rest.app:create_app()",
+    "template (FastAPI + pydantic + pickled scikit-learn)": "benchmarks.template_app:create_app()",
+    "bare Litestar, constant answer (ceiling)": "benchmarks.bare_app:create_app()",
+}
+OURS, TEMPLATE, BARE = SERVERS
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+@dataclass
+class Measurement:
+    rps: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    errors: int
+    rss_mib: float
+
+
+def main() -> int:
+    args = _parser().parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk not found: apt-get install wrk (Debian's package)")
+    WORK.mkdir(parents=True, exist_ok=True)
+    data = Path(os.environ.get("DATA_DIR", "data"))
+    test_tsv = data / "asos" / "exercise_test.tsv"
+    model_pickle = write_pickle(ROOT / "artifacts" / "pattern", WORK / "model.pkl")
+    scripts = {
+        "1 product": wrk_script(product_bodies(test_tsv, 1, 200), WORK / "single.lua"),
+        "100 products": wrk_script(product_bodies(test_tsv, 100, 20), WORK / "batch.lua"),
+    }
+    results: dict[tuple[str, str], list[Measurement]] = {}
+    for round_ in range(args.rounds):
+        for name, target in SERVERS.items():
+            for payload, script in scripts.items():
+                m = _measure(target, script, args, {"BENCH_TEMPLATE_MODEL": str(model_pickle)})
+                results.setdefault((name, payload), []).append(m)
+                print(
+                    f"round {round_ + 1}: {name} / {payload}: {m.rps:.0f} req/s, p50 {m.p50_ms:.2f} ms, "
+                    f"p99 {m.p99_ms:.2f} ms, errors {m.errors}, RSS {m.rss_mib:.0f} MiB",
+                    flush=True,
+                )
+    medians = {key: _median(ms) for key, ms in results.items()}
+    inprocess = inprocess_table(ROOT / "artifacts" / "pattern", model_pickle, test_tsv)
+    report = _report(medians, inprocess, args)
+    Path(args.out).write_text(report)
+    print(report)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per measurement")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
+    return parser
+
+
+def _measure(target: str, script: Path, args: argparse.Namespace, env: dict[str, str]) -> Measurement:
+    port = 18000 + os.getpid() % 1000
+    environ = {**os.environ, **env, "PORT": str(port), "HOST": "127.0.0.1", "WORKERS": "1"}
+    command = ["taskset", "-c", "0", sys.executable, "-m", "gunicorn", "-c", "server/gunicorn_conf.py", target]
+    with (WORK / "server.log").open("ab") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/predict"
+    try:
+        _wait_ready(url, script, server)
+        _wrk(url, script, 2, args.connections)  # warm-up
+        output = _wrk(url, script, args.duration, args.connections)
+        workers = psutil.Process(server.pid).children()
+        rss = sum(w.memory_info().rss for w in workers) / 2**20
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return _parse(output, rss)
+
+
+def _wait_ready(url: str, script: Path, server: subprocess.Popen) -> None:
+    body = re.search(r"\[==\[(.*?)\]==\]", script.read_text(), re.S).group(1)
+    for _ in range(300):
+        if server.poll() is not None:
+            raise RuntimeError(f"server exited: see {WORK / 'server.log'}")
+        try:
+            if httpx.post(url, content=body, headers={"Content-Type": "application/json"}).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} not answering")
+
+
+def _wrk(url: str, script: Path, duration: int, connections: int) -> str:
+    command = [
+        "taskset",
+        "-c",
+        "1",
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "-s",
+        str(script),
+        url,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def _parse(output: str, rss_mib: float) -> Measurement:
+    def latency(pct: str) -> float:
+        value, unit = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+        return float(value) * UNITS[unit]
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = int(non_2xx.group(1)) if non_2xx else 0
+    errors += sum(map(int, socket_errors.groups())) if socket_errors else 0
+    return Measurement(rps, latency("50"), latency("90"), latency("99"), errors, rss_mib)
+
+
+def _median(ms: list[Measurement]) -> Measurement:
+    return Measurement(*(statistics.median(getattr(m, f) for m in ms) for f in Measurement.__dataclass_fields__))
+
+
+def _report(medians: dict[tuple[str, str], Measurement], inprocess: str, args: argparse.Namespace) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `make bench` "
+        f"(`python -m benchmarks.run --duration {args.duration} --rounds {args.rounds} "
+        f"--connections {args.connections}`) on {_machine()}.",
+        "",
+        "How: each server runs **one** gunicorn + uvicorn worker pinned to core 0 (`taskset -c 0`); "
+        f"wrk runs on core 1 with one thread and {args.connections} keep-alive connections, posting "
+        "request bodies drawn from the test TSV in rotation (200 single-product bodies, 20 bodies of "
+        f"100 products). After a 2 s warm-up each measurement lasts {args.duration} s; the servers "
+        f"are measured round-robin for {args.rounds} rounds and the table shows the median round. "
+        "RSS is the worker's resident memory after the load.",
+        "",
+        "| server | payload | requests/s | products/s | p50 ms | p90 ms | p99 ms | errors | worker RSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (name, payload), m in medians.items():
+        products = m.rps * (100 if payload.startswith("100") else 1)
+        lines.append(
+            f"| {name} | {payload} | {m.rps:,.0f} | {products:,.0f} | {m.p50_ms:.2f} | {m.p90_ms:.2f} | "
+            f"{m.p99_ms:.2f} | {m.errors} | {m.rss_mib:.0f} |"
+        )
+    lines += ["", "## Ratios (same run)", "", "| payload | this / template | this / bare ceiling |", "|---|---|---|"]
+    for payload in ("1 product", "100 products"):
+        ours = medians[(OURS, payload)].rps
+        lines.append(
+            f"| {payload} | {ours / medians[(TEMPLATE, payload)].rps:.1f}x | "
+            f"{ours / medians[(BARE, payload)].rps:.2f}x |"
+        )
+    lines += [
+        "",
+        "Targets (single product, one worker): at least 8x the template and at least 0.6x the bare ceiling.",
+        "",
+        inprocess,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _machine() -> str:
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{cpu}, {psutil.cpu_count()} cores, Python {platform.python_version()}, shared machine"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
