@@ -6,6 +6,10 @@ DATA_DIR ?= ./data
 PORT ?= 8000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 RUN ?=
+HOST ?= http://127.0.0.1:$(PORT)
+USERS ?= 20
+SPAWN_RATE ?= 10
+DURATION ?= 30s
 export DATA_DIR
 
 .PHONY: install train export runs report serve test lint loadtest bench clean
@@ -27,7 +31,7 @@ export:
 	$(BIN)/python -m training export $(if $(RUN),--run $(RUN))
 
 serve:
-	PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c server/gunicorn_conf.py 'server.rest.app:create_app()'
+	PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c python:server.gunicorn_conf 'server.rest.app:create_app()'
 
 test:
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -42,6 +46,13 @@ clean:
 report:
 	mkdir -p reports/pattern
 	cp runs/latest/report.md runs/latest/*.png reports/pattern/
+
+# Locust, headless, against a running server (`make serve` in another shell).
+loadtest:
+	mkdir -p loadtest/reports
+	$(BIN)/locust -f loadtest/locustfile.py --headless --host $(HOST) -u $(USERS) -r $(SPAWN_RATE) -t $(DURATION) \
+		--csv loadtest/reports/run --html loadtest/reports/report.html --only-summary --loglevel WARNING
+	$(BIN)/python -m loadtest.summary loadtest/reports/run_stats.csv
 
 # Server vs template vs bare-Litestar ceiling; writes benchmarks/RESULTS.md. Needs Debian's wrk.
 bench:

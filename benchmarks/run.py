@@ -72,7 +72,7 @@ def main() -> int:
                 )
     medians = {key: _median(ms) for key, ms in results.items()}
     inprocess = inprocess_table(ROOT / "artifacts" / "pattern", model_pickle, test_tsv)
-    report = _report(medians, inprocess, args)
+    report = _report(results, medians, inprocess, args)
     Path(args.out).write_text(report)
     print(report)
     return 0
@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
 def _measure(target: str, script: Path, args: argparse.Namespace, env: dict[str, str]) -> Measurement:
     port = 18000 + os.getpid() % 1000
     environ = {**os.environ, **env, "PORT": str(port), "HOST": "127.0.0.1", "WORKERS": "1"}
-    command = ["taskset", "-c", "0", sys.executable, "-m", "gunicorn", "-c", "server/gunicorn_conf.py", target]
+    command = ["taskset", "-c", "0", sys.executable, "-m", "gunicorn", "-c", "python:server.gunicorn_conf", target]
     with (WORK / "server.log").open("ab") as log:
         server = subprocess.Popen(command, cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/predict"
@@ -154,7 +154,16 @@ def _median(ms: list[Measurement]) -> Measurement:
     return Measurement(*(statistics.median(getattr(m, f) for m in ms) for f in Measurement.__dataclass_fields__))
 
 
-def _report(medians: dict[tuple[str, str], Measurement], inprocess: str, args: argparse.Namespace) -> str:
+def _round_ratios(results: dict[tuple[str, str], list[Measurement]], payload: str, other: str) -> list[float]:
+    return [ours.rps / them.rps for ours, them in zip(results[(OURS, payload)], results[(other, payload)], strict=True)]
+
+
+def _report(
+    results: dict[tuple[str, str], list[Measurement]],
+    medians: dict[tuple[str, str], Measurement],
+    inprocess: str,
+    args: argparse.Namespace,
+) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -166,7 +175,7 @@ def _report(medians: dict[tuple[str, str], Measurement], inprocess: str, args: a
         f"wrk runs on core 1 with one thread and {args.connections} keep-alive connections, posting "
         "request bodies drawn from the test TSV in rotation (200 single-product bodies, 20 bodies of "
         f"100 products). After a 2 s warm-up each measurement lasts {args.duration} s; the servers "
-        f"are measured round-robin for {args.rounds} rounds and the table shows the median round. "
+        f"are measured round-robin for {args.rounds} rounds and each figure is the median over rounds. "
         "RSS is the worker's resident memory after the load.",
         "",
         "| server | payload | requests/s | products/s | p50 ms | p90 ms | p99 ms | errors | worker RSS MiB |",

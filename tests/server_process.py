@@ -18,7 +18,9 @@ import psutil
 
 from tests.conftest import ROOT
 
-GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "server/gunicorn_conf.py", "server.rest.app:create_app()"]
+# The Dockerfile's ENTRYPOINT, run from the venv (tests/test_packaging.py keeps them equal).
+ENTRYPOINT = ["gunicorn", "-c", "python:server.gunicorn_conf", "server.rest.app:create_app()"]
+GUNICORN = [sys.executable, "-m", *ENTRYPOINT]
 
 
 def free_port() -> int:

@@ -45,9 +45,9 @@ def test_metrics_count_every_request_across_workers(tmp_path: Path) -> None:
         assert len(writers) == 2, "both workers should have served requests"
         for _ in range(6):  # whichever worker answers the scrape reports the same totals
             text = httpx.get(server.url + "/metrics", headers={"Connection": "close"}).text
-            assert _metric(text, "catalogue_http_requests_total", route="/predict", status="200") == 120
-            assert _metric(text, "catalogue_http_requests_total", route="/predict", status="400") == 1
-            assert _metric(text, "catalogue_http_request_duration_seconds_count", route="/predict") == 121
+            requests = "catalogue_http_request_duration_seconds_count"
+            assert _metric(text, requests, route="/predict", method="POST", status="200") == 120
+            assert _metric(text, requests, route="/predict", method="POST", status="400") == 1
             assert _metric(text, "catalogue_products_per_request_sum", model="pattern") == 240
             calls = _metric(text, "catalogue_inference_seconds_count", model="pattern")
             assert 0 < calls <= 120  # micro-batching may serve several requests in one call

@@ -1,0 +1,33 @@
+# Serving image: onnxruntime + Litestar under gunicorn, no scikit-learn or torch.
+#   docker build -t catalogue-ml .
+#   docker run -p 8000:8000 catalogue-ml
+# Other models: mount a directory of model folders and point SERVE_ARTIFACT_DIR at it:
+#   docker run -p 8000:8000 -v /models:/models:ro -e SERVE_ARTIFACT_DIR=/models catalogue-ml
+
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY pyproject.toml requirements.lock ./
+COPY contract ./contract
+COPY server ./server
+COPY training ./training
+# Serving dependencies only (no extras), pinned by the lock file.
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install -c requirements.lock .
+
+FROM python:3.11-slim
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin app
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+COPY --chown=app:app artifacts ./artifacts
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PORT=8000 \
+    SERVE_ARTIFACT_DIR=/app/artifacts \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus
+USER app
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '8000') + '/health/ready', timeout=2)"]
+ENTRYPOINT ["gunicorn", "-c", "python:server.gunicorn_conf", "server.rest.app:create_app()"]
