@@ -30,4 +30,4 @@ USER app
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '8000') + '/health/ready', timeout=2)"]
-ENTRYPOINT ["gunicorn", "-c", "python:server.gunicorn_conf", "server.rest.app:create_app()"]
+ENTRYPOINT ["gunicorn", "-c", "python:server.gunicorn_conf", "server.rest.app:create_server()"]

@@ -31,7 +31,7 @@ export:
 	$(BIN)/python -m training export $(if $(RUN),--run $(RUN))
 
 serve:
-	PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c python:server.gunicorn_conf 'server.rest.app:create_app()'
+	PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c python:server.gunicorn_conf 'server.rest.app:create_server()'
 
 test:
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -29,7 +29,7 @@ from benchmarks.template_model import write_pickle
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / "work"
 SERVERS = {
-    "this server (Litestar + msgspec + onnxruntime)": "server.rest.app:create_app()",
+    "this server (Litestar + msgspec + onnxruntime)": "server.rest.app:create_server()",
     "template (FastAPI + pydantic + pickled scikit-learn)": "benchmarks.template_app:create_app()",
     "bare Litestar, constant answer (ceiling)": "benchmarks.bare_app:create_app()",
 }

@@ -95,8 +95,9 @@ class ModelMetrics:
 
 
 class HttpMetricsMiddleware:
-    """Counts and times HTTP requests by route template. A plain ASGI middleware: Litestar's
-    Prometheus middleware builds a Request and label dicts per call, which showed in profiles."""
+    """Counts and times HTTP requests by route template (set in the scope by Litestar's router;
+    "unmatched" for 404s). A plain ASGI middleware: Litestar's Prometheus middleware builds a
+    Request and label dicts per call, which showed in profiles."""
 
     def __init__(self, app: Any, excluded_prefixes: tuple[str, ...] = ("/metrics", "/health", "/docs")) -> None:
         self.app = app

@@ -22,7 +22,7 @@ def test_docker_entrypoint_is_the_tested_command() -> None:
 
 def test_makefile_serves_with_the_same_command() -> None:
     makefile = (ROOT / "Makefile").read_text()
-    assert "gunicorn -c python:server.gunicorn_conf 'server.rest.app:create_app()'" in makefile
+    assert "gunicorn -c python:server.gunicorn_conf 'server.rest.app:create_server()'" in makefile
 
 
 def test_image_is_multi_stage_non_root_with_readiness_healthcheck() -> None:

@@ -40,6 +40,7 @@ def test_metrics_count_every_request_across_workers(tmp_path: Path) -> None:
             statuses = list(pool.map(send, range(120)))
         bad = httpx.post(server.url + "/predict", content=b"[", headers={"Content-Type": "application/json"})
         assert statuses == [200] * 120 and bad.status_code == 400
+        assert httpx.get(server.url + "/no/such/route").status_code == 404
 
         writers = {m.group(1) for p in server.metrics_dir.iterdir() if (m := re.search(r"_(\d+)\.db$", p.name))}
         assert len(writers) == 2, "both workers should have served requests"
@@ -48,6 +49,7 @@ def test_metrics_count_every_request_across_workers(tmp_path: Path) -> None:
             requests = "catalogue_http_request_duration_seconds_count"
             assert _metric(text, requests, route="/predict", method="POST", status="200") == 120
             assert _metric(text, requests, route="/predict", method="POST", status="400") == 1
+            assert _metric(text, requests, route="unmatched", method="GET", status="404") == 1
             assert _metric(text, "catalogue_products_per_request_sum", model="pattern") == 240
             calls = _metric(text, "catalogue_inference_seconds_count", model="pattern")
             assert 0 < calls <= 120  # micro-batching may serve several requests in one call
