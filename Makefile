@@ -16,7 +16,7 @@ export DATA_DIR
 
 install: $(BIN)/activate
 	$(BIN)/pip install --quiet --upgrade "pip==26.3"
-	$(BIN)/pip install --quiet -c requirements.lock -e ".[train,dev]"
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[train,catalog,dev]"
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)

@@ -1,0 +1,1 @@
+"""The product catalogue database: schema, the extraction query, demo loading, batch scoring."""

@@ -1,0 +1,39 @@
+"""`catalog load-demo`: a realistic catalogue from the ASOS TSVs (train and test products)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from catalog.database import image, product, product_description
+from catalog.upsert import insert_ignoring_existing
+
+TSV_FILES = ("asos/exercise_train.tsv", "asos/exercise_test.tsv")
+IMAGE_COLUMNS = ("imageURL1", "imageURL2", "imageURL3", "imageURL4")  # image_index 0..3
+DEMO_COUNTRY = "us"  # the descriptions are English originals, with no translation
+
+
+def load_demo(engine: Engine, data_dir: Path) -> dict[str, int]:
+    """Insert every product with its images and description; re-running adds nothing twice."""
+    frame = pd.concat([pd.read_table(data_dir / name) for name in TSV_FILES], ignore_index=True)
+    products = [
+        {"product_id": int(pid), "title": title} for pid, title in zip(frame["productId"], frame["name"], strict=True)
+    ]
+    images = [
+        {"product_id": int(pid), "url": url, "image_index": index}
+        for index, column in enumerate(IMAGE_COLUMNS)
+        for pid, url in zip(frame["productId"], frame[column], strict=True)
+        if isinstance(url, str) and url
+    ]
+    descriptions = [
+        {"product_id": int(pid), "country_code": DEMO_COUNTRY, "original_text": text, "translated_text": None}
+        for pid, text in zip(frame["productId"], frame["description"], strict=True)
+    ]
+    with engine.begin() as connection:
+        return {
+            "products": insert_ignoring_existing(connection, product, products),
+            "images": insert_ignoring_existing(connection, image, images),
+            "descriptions": insert_ignoring_existing(connection, product_description, descriptions),
+        }
