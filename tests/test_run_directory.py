@@ -11,16 +11,12 @@ from PIL import Image
 from tests.conftest import run_training
 from training.runs import summaries
 
-SMALL = [
-    "--set",
-    'search.grid={"clf__alpha"=[1e-4, 1e-3]}',
-    "--set",
-    "search.n_splits=3",
-    "--set",
-    "evaluation.cv_folds=3",
-    "--set",
-    "search.verbose=0",
+SMALL_EXPERIMENT = [
+    *("--set", 'search.grid={"clf__alpha"=[1e-4, 1e-3]}'),
+    *("--set", "search.n_splits=3"),
+    *("--set", "evaluation.cv_folds=3"),
 ]
+SMALL = [*SMALL_EXPERIMENT, "--set", "search.verbose=0"]
 
 
 def test_run_directory_holds_everything_the_run_produced(prototype_run: Path) -> None:
@@ -69,9 +65,9 @@ def test_a_second_experiment_does_not_overwrite_the_first(tmp_path: Path, env_wi
 
 
 def test_progress_is_printed_while_the_grid_search_runs(tmp_path: Path, env_with_data: dict) -> None:
-    args = [a for a in SMALL if a != "search.verbose=0"][:-1] + ["search.verbose=2"]
+    args = [*SMALL_EXPERIMENT, "--set", "search.verbose=2"]
     result = run_training(["train", *args], {**env_with_data, "RUNS_DIR": str(tmp_path)})
-    assert result.returncode == 0
+    assert result.returncode == 0, result.stderr[-2000:]
     assert "Fitting 3 folds for each of 2 candidates" in result.stdout
     assert result.stdout.count("END") == 6
 

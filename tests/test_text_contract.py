@@ -30,6 +30,7 @@ def test_tokenizer_equals_sklearn_analyzer_on_any_unicode(text: str) -> None:
     assert TOKENIZER.tokens(text) == ANALYZER(text)
 
 
+@settings(deadline=None)  # a loaded CI machine must not turn slowness into failure
 @given(st.text())
 def test_tokenizer_equals_sklearn_analyzer_on_arbitrary_text(text: str) -> None:
     assert TOKENIZER.tokens(text) == ANALYZER(text)
