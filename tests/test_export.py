@@ -52,6 +52,30 @@ def test_export_writes_model_and_complete_metadata(exported_artifacts: Path, pro
     assert all(c.max_abs_probability_diff <= 1e-5 for c in checks.values())
 
 
+def test_conversion_is_deterministic_across_processes(prototype_run: Path) -> None:
+    """Same model, same bytes: the version (sha256 prefix) names the model, not the export.
+    Two processes with different hash seeds, since set order differs between processes."""
+    code = (
+        "import hashlib, sys; from pathlib import Path; from training.runs import load_model;"
+        "from training.export.onnx_graph import convert_pipeline;"
+        "model, _ = convert_pipeline(load_model(Path(sys.argv[1])));"
+        "print(hashlib.sha256(model.SerializeToString()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code, str(prototype_run)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+            timeout=300,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(digests) == 1
+
+
 def test_exported_graph_has_no_locale_dependent_text_ops(exported_artifacts: Path) -> None:
     model = onnx.load(exported_artifacts / "pattern" / ONNX_FILE)
     ops = {node.op_type for node in model.graph.node}

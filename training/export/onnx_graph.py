@@ -30,6 +30,7 @@ TOKENS_SHAPE = ["products", "max_tokens"]
 LABEL_OUTPUT = "label"
 PROBABILITIES_OUTPUT = "probabilities"
 TARGET_OPSET = 18
+GRAPH_NAME = "pattern_from_tokens"
 
 
 class UnsupportedPipeline(Exception):
@@ -73,6 +74,13 @@ def _from_tokens(full: onnx.ModelProto) -> onnx.ModelProto:
     for node in model.graph.node:
         node.input[:] = [TOKENS_INPUT if name == cut else name for name in node.input]
     _label_from_scores(model)
+    # skl2onnx names the graph with a random UUID and the extractor lists opsets in set order
+    # (string hashing is randomised per process); fixing both makes the bytes, hence the
+    # sha256 and the model version, depend on the model alone.
+    model.graph.name = GRAPH_NAME
+    opsets = sorted(model.opset_import, key=lambda o: o.domain)
+    del model.opset_import[:]
+    model.opset_import.extend(opsets)
     onnx.checker.check_model(model, full_check=True)
     return model
 
