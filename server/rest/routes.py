@@ -74,31 +74,19 @@ def pattern_routes(max_products: int) -> list[Any]:
 
     description = (
         "Predict the pattern of each product from its name and description. Answers in request "
-        "order; `product_id` is echoed as given."
+        "order; `product_id` is echoed as given. `/infer` is the brief's template route, the same handler."
     )
-    handlers = [
-        post(
-            "/predict",
-            operation_id="predictPattern",
-            summary="Predict patterns",
-            description=description,
-            operation_class=operation,
-            status_code=HTTP_200_OK,
-            responses=PREDICT_RESPONSES,
-            tags=["predict"],
-        )(predict),
-        post(
-            "/infer",
-            operation_id="inferPattern",
-            summary="Predict patterns (alias of /predict)",
-            description="The brief's template route; same as POST /predict.",
-            operation_class=operation,
-            status_code=HTTP_200_OK,
-            responses=PREDICT_RESPONSES,
-            tags=["predict"],
-        )(predict),
-    ]
-    return handlers
+    handler = post(
+        ["/predict", "/infer"],
+        operation_id=lambda _handler, _method, path: f"{path[-1]}Pattern",  # one id per path
+        summary="Predict patterns",
+        description=description,
+        operation_class=operation,
+        status_code=HTTP_200_OK,
+        responses=PREDICT_RESPONSES,
+        tags=["predict"],
+    )(predict)
+    return [handler]
 
 
 @get("/health/live", tags=["health"], summary="Liveness: the worker answers")
