@@ -9,12 +9,12 @@ from pathlib import Path
 from contract.artifact import read_metadata
 from training.config import DEFAULT_CONFIG, load_config
 from training.experiment import load_data
-from training.pipeline import build_pipeline
+from training.pipeline import build_pipeline, sklearn_value
 
 
 def fit_artifact_pipeline(model_dir: Path):
     metadata = read_metadata(model_dir)
-    params = {k: tuple(v) if isinstance(v, list) else v for k, v in metadata.metrics["best_params"].items()}
+    params = {k: sklearn_value(v) for k, v in metadata.metrics["best_params"].items()}
     config = load_config(DEFAULT_CONFIG)
     train, _ = load_data(config)
     return build_pipeline(config).set_params(**params).fit(train.texts, train.labels)

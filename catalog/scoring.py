@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, text
 from tqdm import tqdm
 
 from catalog.database import product_prediction
@@ -32,7 +32,6 @@ WHERE NOT EXISTS (
 """
 UNSCORED = text(_UNSCORED + "ORDER BY e.product_id")
 COUNT_UNSCORED = text(f"SELECT COUNT(*) FROM ({_UNSCORED}) AS u")
-KEY = ["product_id", "model_name", "model_version"]
 
 
 @dataclass(frozen=True)
@@ -86,4 +85,4 @@ def _score_chunk(engine: Engine, runtime: PatternRuntime, chunk: list) -> None:
         for row, label, probabilities in zip(chunk, predictions.labels, predictions.probabilities, strict=True)
     ]
     with engine.begin() as writer:  # one commit per chunk: the unit a restart resumes from
-        upsert(writer, product_prediction, rows, KEY)
+        upsert(writer, product_prediction, rows, also_set={"scored_at": func.now()})

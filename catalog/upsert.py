@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
@@ -28,12 +29,14 @@ def insert_ignoring_existing(connection: Connection, table: Table, rows: list[di
     return connection.execute(count).scalar_one() - before
 
 
-def upsert(connection: Connection, table: Table, rows: list[dict[str, Any]], key: list[str]) -> None:
-    """Insert rows, or update every non-key column of the row with the same key."""
+def upsert(
+    connection: Connection, table: Table, rows: list[dict[str, Any]], also_set: Mapping[str, Any] | None = None
+) -> None:
+    """Insert rows, or update the given non-key columns of the row with the same primary key;
+    `also_set` adds column expressions to the update (e.g. a timestamp refreshed with `func.now()`)."""
     if not rows:
         return
+    key = [c.name for c in table.primary_key.columns]
     statement = _insert(connection, table)
-    updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in key and c.name in rows[0]}
-    if "scored_at" in table.columns and "scored_at" not in rows[0]:
-        updates["scored_at"] = func.now()
+    updates = {name: statement.excluded[name] for name in rows[0] if name not in key} | dict(also_set or {})
     connection.execute(statement.on_conflict_do_update(index_elements=key, set_=updates), rows)

@@ -38,6 +38,10 @@ def build_pipeline(config: ExperimentConfig) -> Pipeline:
     )
 
 
+def sklearn_value(value: Any) -> Any:
+    """TOML and JSON have no tuples; scikit-learn wants `ngram_range` and friends as tuples."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 def param_grid(config: ExperimentConfig) -> dict[str, list[Any]]:
-    """TOML has no tuples; scikit-learn wants `ngram_range` and friends as tuples."""
-    return {key: [tuple(v) if isinstance(v, list) else v for v in values] for key, values in config.search.grid.items()}
+    return {key: [sklearn_value(v) for v in values] for key, values in config.search.grid.items()}

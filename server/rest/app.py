@@ -40,9 +40,10 @@ def create_app(settings: ServerSettings | None = None) -> Litestar:
     registry = ModelRegistry(settings.artifact_dir, settings.intra_op_threads, settings.max_batch_products)
     pattern_handlers = routes.pattern_routes(settings.max_products_per_request)
 
-    async def load_models(app: Litestar) -> None:
-        # A task, not awaited: liveness answers while models load; readiness waits for them.
-        app.state.loading = asyncio.get_running_loop().run_in_executor(None, registry.load_all)
+    async def load_models() -> None:
+        # Started, not awaited: liveness answers while models load; readiness waits for them.
+        # load_all records its own failures, so the future has nothing to retrieve.
+        asyncio.get_running_loop().run_in_executor(None, registry.load_all)
 
     return Litestar(
         route_handlers=[*pattern_handlers, routes.live, routes.ready, routes.models, MetricsController],
