@@ -12,7 +12,7 @@ SPAWN_RATE ?= 10
 DURATION ?= 30s
 export DATA_DIR
 
-.PHONY: install train export runs report serve test lint loadtest bench clean
+.PHONY: install train export runs report eda serve test lint loadtest bench clean
 
 install: $(BIN)/activate
 	$(BIN)/pip install --quiet --upgrade "pip==26.3"
@@ -41,6 +41,10 @@ lint:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+# Exploratory analysis of Fashion-MNIST into reports/eda/ (committed).
+eda:
+	$(BIN)/python -m training.category.eda
 
 # Publish the latest run's report into the repository (reports/ is committed).
 report:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from contract.text import TextProduct, product_text
@@ -51,4 +52,37 @@ def inprocess_table(model_dir: Path, model_pickle: Path, test_tsv: Path) -> str:
     ]
     for name, ort_us, sk_us, n in rows:
         lines.append(f"| {name} | {ort_us / n:.1f} | {sk_us / n:.1f} | {sk_us / ort_us:.1f}x |")
+    return "\n".join(lines)
+
+
+def category_inprocess_table(model_dir: Path, fashion_dir: Path) -> str:
+    """Where an image's time goes in the server: PNG decode + preprocessing, then onnxruntime."""
+    from contract.image import decode_image, preprocess
+    from server.runtimes.category import CategoryRuntime
+    from training.category.idx import load_split
+    from training.category.photos import as_photo, encode
+
+    runtime = CategoryRuntime(model_dir)
+    images = load_split(fashion_dir, "test").images
+    png = encode(as_photo(images[0], 112))
+    big_jpeg = encode(as_photo(images[0], 1000).convert("RGB"), "JPEG")
+    single = preprocess(decode_image(png, 25_000_000))[None, None]
+    batch = np.repeat(single, 256, axis=0)
+    rows = [
+        ("decode + preprocess, 112×112 PNG", _median_us(lambda: preprocess(decode_image(png, 25_000_000)), 2000), 1),
+        (
+            "decode + preprocess, 1000×1000 JPEG",
+            _median_us(lambda: preprocess(decode_image(big_jpeg, 25_000_000)), 100),
+            1,
+        ),
+        ("onnxruntime, batch of 1", _median_us(lambda: runtime.predict(single), 2000), 1),
+        ("onnxruntime, batch of 256", _median_us(lambda: runtime.predict(batch), 50), 256),
+    ]
+    lines = [
+        "### In-process cost per image (one thread, median)",
+        "",
+        "| step | µs per image |",
+        "|---|---|",
+    ]
+    lines += [f"| {name} | {us / n:.1f} |" for name, us, n in rows]
     return "\n".join(lines)

@@ -33,3 +33,22 @@ def wrk_script(bodies: list[bytes], path: Path) -> Path:
     ]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def image_bodies(fashion_dir: Path, batch: int, count: int, size: int = 112, seed: int = 0) -> list[bytes]:
+    """Bodies for POST /predict/category: test images as product photos (inverted, upscaled PNG)."""
+    import base64
+
+    from training.category.idx import load_split
+    from training.category.photos import as_photo, encode
+
+    images = load_split(fashion_dir, "test").images
+    rng = random.Random(seed)
+    bodies = []
+    for _ in range(count):
+        picks = rng.sample(range(len(images)), batch)
+        items = [
+            {"product_id": i, "image": base64.b64encode(encode(as_photo(images[i], size))).decode()} for i in picks
+        ]
+        bodies.append(json.dumps(items).encode())
+    return bodies

@@ -22,8 +22,8 @@ from pathlib import Path
 import httpx
 import psutil
 
-from benchmarks.inprocess import inprocess_table
-from benchmarks.payloads import product_bodies, wrk_script
+from benchmarks.inprocess import category_inprocess_table, inprocess_table
+from benchmarks.payloads import image_bodies, product_bodies, wrk_script
 from benchmarks.template_model import write_pickle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +72,8 @@ def main() -> int:
                 )
     medians = {key: _median(ms) for key, ms in results.items()}
     inprocess = inprocess_table(ROOT / "artifacts" / "pattern", model_pickle, test_tsv)
-    report = _report(results, medians, inprocess, args)
+    category = _category(args, data / "fashion-mnist")
+    report = _report(results, medians, inprocess, args) + category
     Path(args.out).write_text(report)
     print(report)
     return 0
@@ -87,13 +88,52 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _measure(target: str, script: Path, args: argparse.Namespace, env: dict[str, str]) -> Measurement:
+CATEGORY_PAYLOADS = {1: 200, 32: 10}  # images per request: bodies in rotation
+
+
+def _category(args: argparse.Namespace, fashion_dir: Path) -> str:
+    """POST /predict/category on this server: images per second, photos of 112×112 PNG."""
+    scripts = {
+        n: wrk_script(image_bodies(fashion_dir, n, count), WORK / f"category-{n}.lua")
+        for n, count in CATEGORY_PAYLOADS.items()
+    }
+    results: dict[int, list[Measurement]] = {}
+    for round_ in range(args.rounds):
+        for n, script in scripts.items():
+            m = _measure(SERVERS[OURS], script, args, {}, path="/predict/category")
+            results.setdefault(n, []).append(m)
+            print(f"round {round_ + 1}: category / {n} images: {m.rps:.0f} req/s, p50 {m.p50_ms:.2f} ms", flush=True)
+    lines = [
+        "",
+        "## Category model: POST /predict/category",
+        "",
+        "Same set-up (one worker on core 0, wrk on core 1, "
+        f"{args.connections} connections, {args.rounds} rounds, medians). Each image is a Fashion-MNIST test "
+        "image made into a product photo: inverted and upscaled to 112×112, PNG, base64 in JSON; the server "
+        "decodes, fits it back into 28×28 (contract/image.py) and runs the ONNX CNN.",
+        "",
+        "| images per request | requests/s | images/s | p50 ms | p90 ms | p99 ms | errors | worker RSS MiB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for n, ms in results.items():
+        m = _median(ms)
+        lines.append(
+            f"| {n} | {m.rps:,.0f} | {m.rps * n:,.0f} | {m.p50_ms:.2f} | {m.p90_ms:.2f} | {m.p99_ms:.2f} | "
+            f"{m.errors} | {m.rss_mib:.0f} |"
+        )
+    lines += ["", category_inprocess_table(ROOT / "artifacts" / "category", fashion_dir)]
+    return "\n".join(lines) + "\n"
+
+
+def _measure(
+    target: str, script: Path, args: argparse.Namespace, env: dict[str, str], path: str = "/predict"
+) -> Measurement:
     port = 18000 + os.getpid() % 1000
     environ = {**os.environ, **env, "PORT": str(port), "HOST": "127.0.0.1", "WORKERS": "1"}
     command = ["taskset", "-c", "0", sys.executable, "-m", "gunicorn", "-c", "python:server.gunicorn_conf", target]
     with (WORK / "server.log").open("ab") as log:
         server = subprocess.Popen(command, cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/predict"
+    url = f"http://127.0.0.1:{port}{path}"
     try:
         _wait_ready(url, script, server)
         _wrk(url, script, 2, args.connections)  # warm-up

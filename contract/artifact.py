@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from contract.image import ImageInput
 from contract.text import TokenizerSpec
 
 ONNX_FILE = "model.onnx"
@@ -16,7 +17,7 @@ METADATA_FILE = "metadata.json"
 FORMAT_VERSION = 1
 
 
-class TextInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class TextInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="kind", tag="text"):
     """Input contract of a text model: which product fields, how they become tokens."""
 
     fields: list[str]
@@ -54,7 +55,7 @@ class ArtifactMetadata(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     onnx_sha256: str
     onnx_outputs: dict[str, str]
     labels: list[str]
-    input: TextInput
+    input: TextInput | ImageInput  # tagged by "kind": "text" or "image"
     training_data_sha256: dict[str, str]
     library_versions: dict[str, str]
     metrics: dict[str, Any]

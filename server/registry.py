@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from contract.artifact import ArtifactError, ArtifactMetadata, model_dirs, read_metadata
 from contract.text import TextProduct
 from server.batching import MicroBatcher
 from server.metrics import ModelMetrics
+from server.runtimes.category import CategoryRuntime
 from server.runtimes.pattern import PatternRuntime
 
 log = logging.getLogger(__name__)
@@ -44,9 +47,21 @@ def _load_pattern(model_dir: Path, threads: int) -> PatternRuntime:
     return runtime
 
 
+def _load_category(model_dir: Path, threads: int) -> CategoryRuntime:
+    runtime = CategoryRuntime(model_dir, threads)
+    runtime.predict(np.zeros((1, 1, 28, 28), dtype=np.float32))
+    return runtime
+
+
+def _predict_categories(runtime: CategoryRuntime, items: Sequence[np.ndarray]) -> list[tuple[str, np.ndarray]]:
+    predictions = runtime.predict(np.stack(items))
+    return list(zip(predictions.labels, predictions.probabilities, strict=True))
+
+
 # A new model type is one entry here plus its runtime and codec.
 MODEL_TYPES = {
     "text-classification": ModelType(_load_pattern, lambda runtime, items: runtime.predict(items).labels),
+    "image-classification": ModelType(_load_category, _predict_categories),
 }
 
 

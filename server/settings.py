@@ -24,6 +24,11 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     max_products_per_request: Positive = 1000
     max_field_chars: Positive = 10_000  # 20x the longest description in the catalogue sample
     max_batch_products: Positive = 256  # products in one micro-batched model call
+    # POST /predict/category: base64 images make bodies larger, so the route has its own limit.
+    max_category_body_bytes: Positive = 16 << 20
+    max_images_per_request: Positive = 256
+    max_image_bytes: Positive = 4 << 20  # one decoded image file
+    max_image_pixels: Positive = 25_000_000  # width × height from the header; refuses decompression bombs
     intra_op_threads: Positive = 1
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     access_log: bool = False

@@ -37,6 +37,20 @@ def data_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def fashion_dir() -> Path:
+    directory = _data_dir() / "fashion-mnist"
+    require(directory / "t10k-images-idx3-ubyte.gz", "Fashion-MNIST IDX files")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def fashion_test(fashion_dir: Path):
+    from training.category.idx import load_split
+
+    return load_split(fashion_dir, "test")
+
+
+@pytest.fixture(scope="session")
 def env_with_data(data_dir: Path) -> dict[str, str]:
     return {**os.environ, "DATA_DIR": str(data_dir)}
 

@@ -7,10 +7,14 @@ import logging
 import sys
 from pathlib import Path
 
-from training.config import DEFAULT_CONFIG, ConfigError, load_config, to_toml_dict
+from training.category.config import CategoryConfig
+from training.category.idx import IdxError
+from training.config import CONFIG_TYPES, DEFAULT_CONFIG, ConfigError, load_config, to_toml_dict
 from training.data import DataError
+from training.export.errors import ExportRefused
 
 log = logging.getLogger("training")
+TASKS = tuple(CONFIG_TYPES)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.handler(args)
-    except (ConfigError, DataError, FileNotFoundError) as exc:
+    except (ConfigError, DataError, IdxError, FileNotFoundError) as exc:
         log.error("%s", exc)
         return 2
 
@@ -47,7 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     runs.set_defaults(handler=_runs)
 
     export = sub.add_parser("export", help="export a run to artifacts/ behind the equivalence gate")
-    export.add_argument("--run", default=None, help="run id or path (default: runs/latest)")
+    export.add_argument(
+        "--run",
+        default=None,
+        help="run id, path or link such as latest-category (default: the newest run of each task)",
+    )
     export.add_argument("--artifact-dir", type=Path, default=Path("artifacts"))
     export.add_argument("--examples", type=int, default=None, help="hypothesis examples for the generated-text check")
     export.set_defaults(handler=_export)
@@ -71,6 +79,13 @@ def _train(args: argparse.Namespace) -> int:
     run_dir = new_run_dir(runs_dir(), config.name)
     log.info("run %s: config %s", run_dir, args.config)
     write_config(run_dir, to_toml_dict(config))
+    if isinstance(config, CategoryConfig):
+        from training.category.experiment import run_category_experiment
+
+        write_metrics(run_dir, run_category_experiment(config, run_dir))
+        point_latest(run_dir, config.task)
+        log.info("run finished: %s (report: %s)", run_dir, run_dir / "report.md")
+        return 0
     result = run_experiment(config)
     result.metrics["config_name"] = config.name
     result.metrics["run_id"] = run_dir.name
@@ -79,7 +94,7 @@ def _train(args: argparse.Namespace) -> int:
     result.grid_results.to_csv(run_dir / "grid_search.csv", index=False)
     _write_predictions(run_dir / PREDICTIONS_FILE, config.data.id_column, result)
     write_report(run_dir, result.metrics, result.grid_results)
-    point_latest(run_dir)
+    point_latest(run_dir, config.task)
     log.info("run finished: %s (report: %s)", run_dir, run_dir / "report.md")
     return 0
 
@@ -92,26 +107,50 @@ def _write_predictions(path: Path, id_column: str, result) -> None:
 
 
 def _runs(args: argparse.Namespace) -> int:
+    from training.category.summary import category_summaries, category_table, config_table
     from training.runs import comparison_table, runs_dir, summaries
 
     root = runs_dir()
     rows = summaries(root) if root.is_dir() else []
-    if not rows:
+    category_rows = category_summaries(root) if root.is_dir() else []
+    if not rows and not category_rows:
         print(f"no finished runs under {root}")
         return 0
-    print(comparison_table(rows))
+    if rows:
+        print("## Pattern runs\n\n" + comparison_table(rows) + "\n")
+    if category_rows:
+        print("## Category runs\n\n" + category_table(category_rows) + "\n")
+        print("## Category configs (mean ± std over seeds)\n\n" + config_table(category_rows))
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
-    from training.export.exporter import ExportRefused, export_run
-    from training.runs import resolve_run, runs_dir
+    from training.runs import LATEST, resolve_run, runs_dir
 
-    run_dir = resolve_run(args.run, runs_dir())
-    try:
-        model_dir = export_run(run_dir, args.artifact_dir, examples=args.examples)
-    except ExportRefused as exc:
-        log.error("export refused, %s left untouched: %s", args.artifact_dir, exc)
-        return 1
-    log.info("exported %s", model_dir)
+    root = runs_dir()
+    if args.run is not None:
+        run_dirs = [resolve_run(args.run, root)]
+    else:  # the newest run of each task that has one
+        run_dirs = [resolve_run(f"{LATEST}-{task}", root) for task in TASKS if (root / f"{LATEST}-{task}").exists()]
+        if not run_dirs:
+            raise FileNotFoundError(f"no finished runs under {root} (run `make train` first)")
+    for run_dir in run_dirs:
+        try:
+            model_dir = _export_one(run_dir, args)
+        except ExportRefused as exc:
+            log.error("export of %s refused, %s left untouched: %s", run_dir.name, args.artifact_dir, exc)
+            return 1
+        log.info("exported %s from %s", model_dir, run_dir.name)
     return 0
+
+
+def _export_one(run_dir: Path, args: argparse.Namespace) -> Path:
+    from training.runs import CONFIG_FILE
+
+    if isinstance(load_config(run_dir / CONFIG_FILE), CategoryConfig):
+        from training.category.export import export_category_run
+
+        return export_category_run(run_dir, args.artifact_dir)
+    from training.export.exporter import export_run
+
+    return export_run(run_dir, args.artifact_dir, examples=args.examples)

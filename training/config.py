@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 import msgspec
 
+from training.category.config import CategoryConfig
+
 CONFIG_DIR = Path(__file__).parent / "configs"
 DEFAULT_CONFIG = CONFIG_DIR / "pattern.toml"
 
@@ -72,8 +74,9 @@ def data_dir() -> Path:
     return Path(os.environ.get("DATA_DIR", "data"))
 
 
-def load_config(path: Path, overrides: list[str] | None = None) -> ExperimentConfig:
-    """Read `path`, apply `key.path=value` overrides (values in TOML syntax), validate."""
+def load_config(path: Path, overrides: list[str] | None = None) -> ExperimentConfig | CategoryConfig:
+    """Read `path`, apply `key.path=value` overrides (values in TOML syntax), validate
+    against the config type of its `task` (pattern or category)."""
     try:
         raw = tomllib.loads(path.read_text())
     except FileNotFoundError as exc:
@@ -82,8 +85,11 @@ def load_config(path: Path, overrides: list[str] | None = None) -> ExperimentCon
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     for override in overrides or []:
         _apply_override(raw, override)
+    config_type = CONFIG_TYPES.get(raw.get("task"))
+    if config_type is None:
+        raise ConfigError(f"{path}: task must be one of {sorted(CONFIG_TYPES)}, got {raw.get('task')!r}")
     try:
-        return msgspec.convert(raw, ExperimentConfig)
+        return msgspec.convert(raw, config_type)
     except msgspec.ValidationError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
 
@@ -99,12 +105,19 @@ def _apply_override(raw: dict[str, Any], override: str) -> None:
     *parents, leaf = key.strip().split(".")
     node = raw
     for part in parents:
-        child = node.get(part)
+        # A section left to its defaults is absent from the file; validation still rejects unknown names.
+        child = node.setdefault(part, {})
         if not isinstance(child, dict):
             raise ConfigError(f"override {override!r}: {part!r} is not a config section")
         node = child
     node[leaf] = value
 
 
-def to_toml_dict(config: ExperimentConfig) -> dict[str, Any]:
+CONFIG_TYPES: dict[str, type[ExperimentConfig] | type[CategoryConfig]] = {
+    "pattern": ExperimentConfig,
+    "category": CategoryConfig,
+}
+
+
+def to_toml_dict(config: ExperimentConfig | CategoryConfig) -> dict[str, Any]:
     return msgspec.to_builtins(config)

@@ -41,19 +41,21 @@ def new_run_dir(root: Path, config_name: str) -> Path:
     raise RuntimeError(f"could not create a unique run directory under {root}")
 
 
-def point_latest(run_dir: Path) -> None:
-    link = run_dir.parent / LATEST
-    tmp = run_dir.parent / f".{LATEST}.tmp"
-    tmp.unlink(missing_ok=True)
-    tmp.symlink_to(run_dir.name)
-    tmp.replace(link)  # atomic: readers never see a missing `latest`
+def point_latest(run_dir: Path, task: str) -> None:
+    """`latest` names the newest run of any task, `latest-<task>` the newest of that task."""
+    for name in (LATEST, f"{LATEST}-{task}"):
+        link = run_dir.parent / name
+        tmp = run_dir.parent / f".{name}.tmp"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(run_dir.name)
+        tmp.replace(link)  # atomic: readers never see a missing link
 
 
 def resolve_run(run: str | None, root: Path) -> Path:
     path = root / (run or LATEST)
     if not path.exists() and run is not None and Path(run).exists():
         path = Path(run)
-    if not (path / MODEL_FILE).is_file():
+    if not (path / METRICS_FILE).is_file():
         raise FileNotFoundError(f"no finished run at {path} (run `make train` first)")
     return path.resolve()
 
@@ -98,6 +100,8 @@ def summaries(root: Path) -> list[RunSummary]:
         if not (run_dir / METRICS_FILE).is_file():
             continue  # unfinished or failed run
         metrics = read_metrics(run_dir)
+        if metrics.get("task", "pattern") != "pattern":
+            continue
         rows.append(
             RunSummary(
                 run_id=run_dir.name,

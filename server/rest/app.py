@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.prometheus import PrometheusController
 
+from server.codecs.category import CategoryRequestDecoder
 from server.codecs.errors import RequestError
 from server.codecs.pattern import PatternRequestDecoder
 from server.logs import logging_config
@@ -39,6 +40,7 @@ def create_app(settings: ServerSettings | None = None) -> Litestar:
     logging.config.dictConfig(logging_config(settings.log_level, settings.access_log))
     registry = ModelRegistry(settings.artifact_dir, settings.intra_op_threads, settings.max_batch_products)
     pattern_handlers = routes.pattern_routes(settings.max_products_per_request)
+    category_handlers = routes.category_routes(settings.max_images_per_request, settings.max_category_body_bytes)
 
     async def load_models() -> None:
         # Started, not awaited: liveness answers while models load; readiness waits for them.
@@ -46,7 +48,14 @@ def create_app(settings: ServerSettings | None = None) -> Litestar:
         asyncio.get_running_loop().run_in_executor(None, registry.load_all)
 
     return Litestar(
-        route_handlers=[*pattern_handlers, routes.live, routes.ready, routes.models, MetricsController],
+        route_handlers=[
+            *pattern_handlers,
+            *category_handlers,
+            routes.live,
+            routes.ready,
+            routes.models,
+            MetricsController,
+        ],
         on_startup=[load_models],
         request_max_body_size=settings.max_body_bytes,
         exception_handlers={
@@ -65,6 +74,9 @@ def create_app(settings: ServerSettings | None = None) -> Litestar:
                 "settings": settings,
                 "registry": registry,
                 "pattern_decoder": PatternRequestDecoder(settings.max_products_per_request, settings.max_field_chars),
+                "category_decoder": CategoryRequestDecoder(
+                    settings.max_images_per_request, settings.max_image_bytes, settings.max_image_pixels
+                ),
             }
         ),
         logging_config=None,  # logs.py configures logging for the whole process

@@ -31,9 +31,25 @@ def request_error_handler(request: Request, exc: RequestError) -> Response:
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     detail = exc.detail
     if exc.status_code == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
-        limit = request.app.state.settings.max_body_bytes
-        detail = f"request body over the limit max_body_bytes={limit}"
+        detail = f"request body over the limit {_body_limit(request)}"
+    elif isinstance(exc.extra, list) and exc.extra:  # Litestar's parameter validation: name each parameter
+        detail += ": " + "; ".join(_describe(problem) for problem in exc.extra)
     return error_response(exc.status_code, detail)
+
+
+def _body_limit(request: Request) -> str:
+    settings = request.app.state.settings
+    route_limit = getattr(request.scope.get("route_handler"), "request_max_body_size", None)
+    if isinstance(route_limit, int) and route_limit == settings.max_category_body_bytes:
+        return f"max_category_body_bytes={route_limit}"
+    return f"max_body_bytes={settings.max_body_bytes}"
+
+
+def _describe(problem: object) -> str:
+    if isinstance(problem, dict):
+        where = " ".join(str(problem[k]) for k in ("source", "key") if problem.get(k))
+        return f"{where}: {problem.get('message', problem)}" if where else str(problem.get("message", problem))
+    return str(problem)
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:

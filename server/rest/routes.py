@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from contract.artifact import ArtifactMetadata
+from server.codecs.category import CategoryPrediction, CategoryProduct
 from server.codecs.errors import RequestError
 from server.codecs.pattern import PatternPrediction, PatternProduct
+from server.handlers.category import predict_categories
 from server.handlers.pattern import predict_patterns
 from server.registry import LoadedModel, ModelRegistry
 from server.rest.errors import ErrorBody
 from server.rest.openapi import request_body_operation
 
 PATTERN_MODEL = "pattern"
+CATEGORY_MODEL = "category"
 JSON = "application/json"
 JSON_BYTES = JSON.encode()
 _encoder = msgspec.json.Encoder()
@@ -87,6 +91,57 @@ def pattern_routes(max_products: int) -> list[Any]:
         tags=["predict"],
     )(predict)
     return [handler]
+
+
+CATEGORY_RESPONSES = {
+    200: ResponseSpec(
+        list[CategoryPrediction],
+        generate_examples=False,
+        description="One group per product, in request order; `probabilities` only when asked for",
+    ),
+    400: ResponseSpec(ErrorBody, description="Body is empty or not UTF-8 JSON, or a bad query parameter"),
+    413: ResponseSpec(ErrorBody, description="Body over max_category_body_bytes, or an image over its limits"),
+    415: ResponseSpec(ErrorBody, description="Content-Type is not application/json"),
+    422: ResponseSpec(
+        ErrorBody,
+        description="Wrong shape or types, too many products, an image that is not valid "
+        "base64 or not a readable PNG/JPEG (the message names the product)",
+    ),
+    503: ResponseSpec(ErrorBody, description="Models not loaded yet"),
+}
+
+
+def category_routes(max_products: int, max_body_bytes: int) -> list[Any]:
+    operation = request_body_operation(list[CategoryProduct], max_items=max_products)
+
+    @post(
+        "/predict/category",
+        operation_id="predictCategory",
+        summary="Predict product categories from images",
+        description=(
+            "Classify each product photo into one of the five groups (Upper part, Bottom part, One piece, "
+            "Footwear, Bags). Photos of any size and either polarity (dark garment on white, or light on black) "
+            "are fitted into 28×28 grayscale by the model's own preprocessing. Answers in request order."
+        ),
+        operation_class=operation,
+        status_code=HTTP_200_OK,
+        responses=CATEGORY_RESPONSES,
+        request_max_body_size=max_body_bytes,
+        tags=["predict"],
+    )
+    async def predict_category(
+        request: Request,
+        body: bytes,
+        probabilities: Annotated[
+            bool, Parameter(query="probabilities", description="Add each group's probability to every answer")
+        ] = False,
+    ) -> Response[bytes]:
+        _require_json(request)
+        products, inputs = request.app.state.category_decoder.decode(body)
+        predictions = await predict_categories(_model(request, CATEGORY_MODEL), products, inputs, probabilities)
+        return Response(_encoder.encode(predictions), media_type=JSON)
+
+    return [predict_category]
 
 
 @get("/health/live", tags=["health"], summary="Liveness: the worker answers")

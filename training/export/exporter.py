@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import platform
-import shutil
-import tempfile
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -40,6 +38,7 @@ from training.export.equivalence import (
     check_generated,
     check_products,
 )
+from training.export.errors import ExportRefused
 from training.export.onnx_graph import (
     LABEL_OUTPUT,
     PROBABILITIES_OUTPUT,
@@ -48,16 +47,13 @@ from training.export.onnx_graph import (
     UnsupportedPipeline,
     convert_pipeline,
 )
+from training.export.staging import staged_export
 from training.runs import CONFIG_FILE, load_model, read_metrics
 
 log = logging.getLogger(__name__)
 
 DEFAULT_GENERATED_EXAMPLES = 400
 LIBRARIES = ["scikit-learn", "skl2onnx", "onnx", "onnxruntime", "numpy", "msgspec"]
-
-
-class ExportRefused(Exception):
-    """The candidate failed conversion or the equivalence gate; nothing was replaced."""
 
 
 def export_run(
@@ -67,19 +63,17 @@ def export_run(
     run's own pipeline; `candidate` converts another one instead (tests use it to prove
     the gate rejects a broken conversion)."""
     config = load_config(run_dir / CONFIG_FILE)
+    assert isinstance(config, ExperimentConfig), f"{run_dir} is not a pattern run"
     reference = load_model(run_dir)
-    artifact_dir.mkdir(parents=True, exist_ok=True)
-    target = artifact_dir / config.task
-    staging = Path(tempfile.mkdtemp(prefix=f".{config.task}-staging-", dir=artifact_dir))
-    staging.chmod(0o755)  # mkdtemp makes it 0700; the serving user must be able to read it
+    examples = examples or DEFAULT_GENERATED_EXAMPLES
     try:
-        _build(staging, run_dir, config, reference, candidate or reference, examples or DEFAULT_GENERATED_EXAMPLES)
-        _swap_in(staging, target)
+        return staged_export(
+            artifact_dir,
+            config.task,
+            lambda staging: _build(staging, run_dir, config, reference, candidate or reference, examples),
+        )
     except (EquivalenceError, UnsupportedPipeline) as exc:
         raise ExportRefused(str(exc)) from exc
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
 
 
 def _build(
@@ -154,12 +148,3 @@ def _headline_metrics(run_dir: Path) -> dict[str, Any]:
         "holdout_macro_f1": m["holdout"]["macro_f1"],
         "vocabulary_size": m["final_model"]["coefficients"]["vocabulary_size"],
     }
-
-
-def _swap_in(staging: Path, target: Path) -> None:
-    old = target.with_name(f".{target.name}-previous")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    shutil.rmtree(old, ignore_errors=True)

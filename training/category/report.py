@@ -1,0 +1,160 @@
+"""A category run's report: report.md beside the PNGs it shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from contract.category import CLASSES, GROUPS  # noqa: E402
+
+
+def _save(fig: Any, path: Path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def _heatmap(ax: Any, matrix: np.ndarray, rows: list[str], cols: list[str], title: str, fmt: str) -> None:
+    ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(range(len(cols)), cols, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(rows)), rows, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=10)
+    top = matrix.max() or 1
+    for (i, j), v in np.ndenumerate(matrix):
+        ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=7, color="white" if v > top / 2 else "black")
+
+
+def plot_curves(history: list[dict[str, Any]], path: Path) -> None:
+    epochs = [h["epoch"] for h in history]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
+    left.plot(epochs, [h["train_loss"] for h in history], marker="o", label="train loss (targets)")
+    left.plot(epochs, [h["validation_loss"] for h in history], marker="o", label="validation loss (groups)")
+    left.set_xlabel("epoch")
+    left.legend()
+    right.plot(epochs, [h["train_accuracy"] for h in history], marker="o", label="train accuracy (targets, augmented)")
+    right.plot(
+        epochs, [h["validation_group_accuracy"] for h in history], marker="o", label="validation grouped accuracy"
+    )
+    right.set_xlabel("epoch")
+    right.legend()
+    _save(fig, path)
+
+
+def plot_confusions(test: dict[str, Any], path: Path) -> None:
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
+    _heatmap(axes[0], np.array(test["confusion"]), list(GROUPS), list(GROUPS), "test: groups (counts)", "d")
+    _heatmap(
+        axes[1],
+        np.array(test["confusion_normalised"]),
+        list(GROUPS),
+        list(GROUPS),
+        "test: groups (row-normalised)",
+        ".3f",
+    )
+    _heatmap(
+        axes[2],
+        np.array(test["class_to_group_confusion"]),
+        list(CLASSES),
+        list(GROUPS),
+        "test: true class → predicted group",
+        "d",
+    )
+    _save(fig, path)
+
+
+def plot_class_confusion(confusion: list[list[int]], path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(7, 6))
+    _heatmap(ax, np.array(confusion), list(CLASSES), list(CLASSES), "test: 10-class confusion", "d")
+    _save(fig, path)
+
+
+def plot_reliability(calibration: dict[str, Any], path: Path) -> None:
+    bins = calibration["bins"]
+    fig, ax = plt.subplots(figsize=(4.5, 4))
+    centres = [(b["low"] + b["high"]) / 2 for b in bins]
+    ax.bar(
+        centres, [b["accuracy"] for b in bins], width=1 / max(len(bins), 15), edgecolor="k", alpha=0.7, label="accuracy"
+    )
+    ax.plot([0, 1], [0, 1], "k--", label="perfect calibration")
+    ax.plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], "ro", ms=3, label="bin confidence")
+    ax.set_xlabel("top group probability")
+    ax.set_ylabel("accuracy")
+    ax.set_title(f"reliability (ECE {calibration['ece']:.4f})", fontsize=10)
+    ax.legend(fontsize=7)
+    _save(fig, path)
+
+
+def plot_gallery(images: np.ndarray, mistakes: list[dict[str, Any]], path: Path) -> None:
+    cols = 8
+    rows = max(1, -(-len(mistakes) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.6, rows * 1.9))
+    for ax in np.atleast_1d(axes).ravel():
+        ax.axis("off")
+    for ax, m in zip(np.atleast_1d(axes).ravel(), mistakes, strict=False):
+        ax.imshow(images[m["index"]], cmap="gray")
+        ax.set_title(f"{m['class']}\n→ {m['predicted']} {m['confidence']:.2f}", fontsize=7)
+    _save(fig, path)
+
+
+def _group_table(per_group: dict[str, dict[str, float]]) -> str:
+    lines = ["| group | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    for g, m in per_group.items():
+        lines.append(f"| {g} | {m['precision']:.4f} | {m['recall']:.4f} | {m['f1']:.4f} | {m['support']} |")
+    return "\n".join(lines)
+
+
+def write_report(run_dir: Path, metrics: dict[str, Any], test_images: np.ndarray) -> None:
+    plot_curves(metrics["history"], run_dir / "curves.png")
+    test = metrics["test"]
+    plot_confusions(test, run_dir / "confusion.png")
+    plot_reliability(metrics["calibration"], run_dir / "reliability.png")
+    plot_gallery(test_images, metrics["worst_mistakes"], run_dir / "errors.png")
+    images = ["curves", "confusion", "reliability", "errors"]
+    if "class_confusion" in metrics:
+        plot_class_confusion(metrics["class_confusion"]["confusion"], run_dir / "class_confusion.png")
+        images.append("class_confusion")
+    cost, training = metrics["inference_cost"], metrics["training"]
+    lines = [
+        f"# Category run {metrics['run_id']} ({metrics['config_name']})",
+        "",
+        f"{metrics['model']['architecture']} (width {metrics['model']['width']}) on {metrics['model']['targets']}, "
+        f"seed {metrics['seed']}; {training['epochs_run']} epochs in {training['seconds']:.0f} s, best epoch "
+        f"{training['best_epoch']} ({training['stopped_because']}).",
+        "",
+        "| split | grouped accuracy | macro-F1 | errors |",
+        "|---|---|---|---|",
+        f"| validation ({metrics['validation']['images']}) | {metrics['validation']['accuracy']:.4f} | "
+        f"{metrics['validation']['macro_f1']:.4f} | {metrics['validation']['errors']} |",
+        f"| test ({test['images']}) | {test['accuracy']:.4f} | {test['macro_f1']:.4f} | {test['errors']} |",
+    ]
+    if "photo_test" in metrics:
+        photo = metrics["photo_test"]
+        lines.append(
+            f"| test as photos ({photo['size']}×{photo['size']}, inverted, via contract.image) | "
+            f"{photo['accuracy']:.4f} | {photo['macro_f1']:.4f} | {photo['errors']} |"
+        )
+    lines += ["", "## Per group (test)", "", _group_table(test["per_group"]), ""]
+    if "class_confusion" in metrics:
+        cc = metrics["class_confusion"]
+        lines += [
+            f"10-class accuracy {cc['accuracy']:.4f}: {cc['errors']} class errors, {cc['errors_within_a_group']} of "
+            "them inside a group (they cost nothing once grouped).",
+            "",
+        ]
+    lines += [
+        f"Calibration: ECE {metrics['calibration']['ece']:.4f} ({len(metrics['calibration']['bins'])} bins).",
+        "",
+        f"Inference (PyTorch, 1 thread): {cost['parameters']:,} parameters, {cost['ms_per_image_batch1']:.3f} ms "
+        f"per image alone, {cost['ms_per_image_batch256']:.4f} ms per image in batches of 256.",
+        "",
+    ]
+    lines += [f"![{name}]({name}.png)\n" for name in images]
+    (run_dir / "report.md").write_text("\n".join(lines))

@@ -1,0 +1,94 @@
+"""Category runs side by side (`make runs`), and configs aggregated over their seeds."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+from training.runs import METRICS_FILE, read_metrics
+
+
+@dataclass(frozen=True)
+class CategorySummary:
+    run_id: str
+    config: str
+    model: str
+    seed: int
+    epochs: int
+    train_seconds: float
+    validation_accuracy: float
+    test_accuracy: float
+    test_macro_f1: float
+    ece: float
+    photo_accuracy: float | None
+    parameters: int
+    ms_per_image: float
+
+
+def category_summaries(root: Path) -> list[CategorySummary]:
+    rows = []
+    for run_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
+        if not (run_dir / METRICS_FILE).is_file():
+            continue
+        m = read_metrics(run_dir)
+        if m.get("task") != "category":
+            continue
+        model = m["model"]
+        rows.append(
+            CategorySummary(
+                run_id=run_dir.name,
+                config=m["config_name"],
+                model=f"{model['architecture']}-{model['width']} on {model['targets']}",
+                seed=m["seed"],
+                epochs=m["training"]["epochs_run"],
+                train_seconds=m["training"]["seconds"],
+                validation_accuracy=m["validation"]["accuracy"],
+                test_accuracy=m["test"]["accuracy"],
+                test_macro_f1=m["test"]["macro_f1"],
+                ece=m["calibration"]["ece"],
+                photo_accuracy=m.get("photo_test", {}).get("accuracy"),
+                parameters=m["inference_cost"]["parameters"],
+                ms_per_image=m["inference_cost"]["ms_per_image_batch1"],
+            )
+        )
+    return rows
+
+
+def category_table(rows: list[CategorySummary]) -> str:
+    lines = [
+        "| run | config | model | seed | epochs | train s | val acc | test acc | test macro-F1 | ECE | photo acc "
+        "| params | ms/img |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        photo = f"{r.photo_accuracy:.4f}" if r.photo_accuracy is not None else "-"
+        lines.append(
+            f"| {r.run_id} | {r.config} | {r.model} | {r.seed} | {r.epochs} | {r.train_seconds:.0f} | "
+            f"{r.validation_accuracy:.4f} | {r.test_accuracy:.4f} | {r.test_macro_f1:.4f} | {r.ece:.4f} | {photo} | "
+            f"{r.parameters:,} | {r.ms_per_image:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def _mean_std(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.4f}"
+    return f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}"
+
+
+def config_table(rows: list[CategorySummary]) -> str:
+    by_config: dict[str, list[CategorySummary]] = {}
+    for r in rows:
+        by_config.setdefault(r.config, []).append(r)
+    lines = [
+        "| config | model | seeds | val acc | test acc | test macro-F1 | ECE | train s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for config, group in by_config.items():
+        lines.append(
+            f"| {config} | {group[0].model} | {len(group)} | {_mean_std([r.validation_accuracy for r in group])} | "
+            f"{_mean_std([r.test_accuracy for r in group])} | {_mean_std([r.test_macro_f1 for r in group])} | "
+            f"{_mean_std([r.ece for r in group])} | {statistics.mean(r.train_seconds for r in group):.0f} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,199 @@
+"""The training loop: mini-batches with optional augmentation and imbalance handling,
+one-cycle learning rate, early stopping on validation grouped accuracy, a time budget."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from contract.category import CLASS_TO_GROUP, GROUPS, grouping_matrix
+from training.category.config import CategoryConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EpochRecord:
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    validation_loss: float
+    validation_group_accuracy: float
+    learning_rate: float
+    seconds: float
+
+
+@dataclass
+class TrainingResult:
+    model: nn.Module
+    history: list[EpochRecord] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped_because: str = ""
+    seconds: float = 0.0
+
+
+def group_probabilities(logits: torch.Tensor, targets: str) -> torch.Tensor:
+    """Model logits → (batch, 5) group probabilities: summed class probabilities for a
+    10-class model (the same matrix the exported graph uses)."""
+    probabilities = torch.softmax(logits, dim=1)
+    if targets == "groups":
+        return probabilities
+    return probabilities @ torch.from_numpy(grouping_matrix())
+
+
+def targets_of(classes: np.ndarray, targets: str) -> np.ndarray:
+    return classes if targets == "classes" else CLASS_TO_GROUP[classes]
+
+
+def augment(batch: torch.Tensor, generator: torch.Generator, max_shift: int = 2) -> torch.Tensor:
+    """Per-image random integer shift (zero fill) and horizontal flip; Fashion-MNIST garments
+    are centred and roughly left-right symmetric, so both keep the label."""
+    n = batch.shape[0]
+    padded = F.pad(batch, (max_shift,) * 4)
+    size = batch.shape[-1]
+    dx = torch.randint(0, 2 * max_shift + 1, (n,), generator=generator)
+    dy = torch.randint(0, 2 * max_shift + 1, (n,), generator=generator)
+    rows = (dy[:, None] + torch.arange(size)[None, :])[:, None, :, None]  # (n, 1, size, 1)
+    cols = (dx[:, None] + torch.arange(size)[None, :])[:, None, None, :]  # (n, 1, 1, size)
+    shifted = padded[torch.arange(n)[:, None, None, None], torch.zeros(1, dtype=torch.long), rows, cols]
+    flip = torch.rand(n, generator=generator) < 0.5
+    return torch.where(flip[:, None, None, None], shifted.flip(-1), shifted)
+
+
+class _Loss:
+    def __init__(self, config: CategoryConfig, train_targets: np.ndarray) -> None:
+        outputs = 10 if config.model.targets == "classes" else len(GROUPS)
+        weights = None
+        if config.train.imbalance == "class_weights":
+            counts = np.bincount(train_targets, minlength=outputs).astype(np.float32)
+            weights = torch.from_numpy(counts.sum() / (outputs * counts))
+        self.weights = weights
+        self.smoothing = config.train.label_smoothing
+        self.group_weight = config.train.group_loss_weight
+        self.group_of = torch.from_numpy(CLASS_TO_GROUP)
+        self.grouping = torch.from_numpy(grouping_matrix())
+
+    def __call__(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        loss = F.cross_entropy(logits, targets, weight=self.weights, label_smoothing=self.smoothing)
+        if self.group_weight:
+            # Hierarchical term: the grouped decision is what the product needs, so penalise
+            # probability mass that leaves the right group more than mass moved inside it.
+            group_p = torch.softmax(logits, dim=1) @ self.grouping
+            group_nll = F.nll_loss(torch.log(group_p.clamp_min(1e-7)), self.group_of[targets])
+            loss = loss + self.group_weight * group_nll
+        return loss
+
+
+def _batches(n: int, config: CategoryConfig, targets: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
+    if config.train.imbalance == "balanced_sampler":
+        counts = np.bincount(targets)
+        p = 1.0 / counts[targets]
+        order = rng.choice(n, size=n, replace=True, p=p / p.sum())
+    else:
+        order = rng.permutation(n)
+    size = config.train.batch_size
+    return [order[i : i + size] for i in range(0, n, size)]
+
+
+@torch.no_grad()
+def predict_logits(model: nn.Module, inputs: np.ndarray, batch_size: int) -> torch.Tensor:
+    model.eval()
+    chunks = [
+        model(torch.from_numpy(inputs[i : i + batch_size]).contiguous(memory_format=torch.channels_last))
+        for i in range(0, len(inputs), batch_size)
+    ]
+    return torch.cat(chunks)
+
+
+def fit(
+    model: nn.Module,
+    config: CategoryConfig,
+    train_inputs: np.ndarray,
+    train_classes: np.ndarray,
+    val_inputs: np.ndarray,
+    val_classes: np.ndarray,
+) -> TrainingResult:
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(config.train.threads)
+    rng = np.random.default_rng(config.seed)
+    generator = torch.Generator().manual_seed(config.seed)
+    targets_np = targets_of(train_classes, config.model.targets)
+    loss_fn = _Loss(config, targets_np)
+    x_all = torch.from_numpy(train_inputs)
+    y_all = torch.from_numpy(targets_np)
+    model = model.to(memory_format=torch.channels_last)
+    steps_per_epoch = -(-len(x_all) // config.train.batch_size)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.train.learning_rate, weight_decay=config.train.weight_decay
+    )
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.train.learning_rate, total_steps=config.train.epochs * steps_per_epoch
+    )
+    val_groups = CLASS_TO_GROUP[val_classes]
+    result = TrainingResult(model=model)
+    best_state, best_key, started = None, (-1.0, 0.0), time.perf_counter()
+    for epoch in range(1, config.train.epochs + 1):
+        epoch_started = time.perf_counter()
+        model.train()
+        total_loss, correct, seen = 0.0, 0, 0
+        for index in _batches(len(x_all), config, targets_np, rng):
+            x, y = x_all[index], y_all[index]
+            if config.train.augment:
+                x = augment(x, generator)
+            logits = model(x.contiguous(memory_format=torch.channels_last))
+            loss = loss_fn(logits, y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            total_loss += loss.item() * len(index)
+            correct += int((logits.argmax(1) == y).sum())
+            seen += len(index)
+        val_logits = predict_logits(model, val_inputs, config.evaluation.batch_size)
+        val_p = group_probabilities(val_logits, config.model.targets)
+        val_loss = float(F.nll_loss(torch.log(val_p.clamp_min(1e-7)), torch.from_numpy(val_groups)))
+        val_acc = float((val_p.argmax(1).numpy() == val_groups).mean())
+        record = EpochRecord(
+            epoch,
+            total_loss / seen,
+            correct / seen,
+            val_loss,
+            val_acc,
+            optimizer.param_groups[0]["lr"],
+            time.perf_counter() - epoch_started,
+        )
+        result.history.append(record)
+        log.info(
+            "epoch %d/%d: train loss %.4f acc %.4f | validation grouped acc %.4f loss %.4f | %.1f s",
+            epoch,
+            config.train.epochs,
+            record.train_loss,
+            record.train_accuracy,
+            val_acc,
+            val_loss,
+            record.seconds,
+        )
+        if (val_acc, -val_loss) > best_key:
+            best_key, result.best_epoch = (val_acc, -val_loss), epoch
+            best_state = copy.deepcopy(model.state_dict())
+        elapsed = time.perf_counter() - started
+        if epoch - result.best_epoch >= config.train.patience:
+            result.stopped_because = f"early stop: no better validation accuracy for {config.train.patience} epochs"
+            break
+        if elapsed + record.seconds > config.train.max_minutes * 60 and epoch < config.train.epochs:
+            result.stopped_because = f"time budget: another epoch would pass {config.train.max_minutes} minutes"
+            break
+    else:
+        result.stopped_because = "all epochs run"
+    result.seconds = time.perf_counter() - started
+    assert best_state is not None
+    model.load_state_dict(best_state)
+    log.info("best epoch %d (%s), %.0f s", result.best_epoch, result.stopped_because, result.seconds)
+    return result
