@@ -38,6 +38,7 @@ test:
 
 lint:
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
@@ -46,10 +47,12 @@ clean:
 eda:
 	$(BIN)/python -m training.category.eda
 
-# Publish the latest run's report into the repository (reports/ is committed).
+# Publish a run's report into the repository (reports/ is committed): TASK=pattern|category,
+# or RUN=<run id> to publish a named run of that task.
+TASK ?= pattern
 report:
-	mkdir -p reports/pattern
-	cp runs/latest/report.md runs/latest/*.png reports/pattern/
+	mkdir -p reports/$(TASK)
+	cp runs/$(or $(RUN),latest-$(TASK))/report.md runs/$(or $(RUN),latest-$(TASK))/*.png reports/$(TASK)/
 
 # Locust, headless, against a running server (`make serve` in another shell).
 loadtest:

@@ -20,6 +20,9 @@ worker_class = "uvicorn_worker.UvicornWorker"
 timeout = int(os.environ.get("SERVE_WORKER_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("SERVE_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
+# gunicorn 27's admin socket defaults to $HOME/.gunicorn/gunicorn.ctl: unwritable on a read-only
+# root filesystem, shared between servers on one host, and unused here.
+control_socket_disable = True
 logconfig_dict = logging_config(_settings.log_level, _settings.access_log)
 accesslog = "-" if _settings.access_log else None
 

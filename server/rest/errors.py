@@ -47,7 +47,8 @@ def _body_limit(request: Request) -> str:
 
 def _describe(problem: object) -> str:
     if isinstance(problem, dict):
-        where = " ".join(str(problem[k]) for k in ("source", "key") if problem.get(k))
+        # `source` is an enum (ParamType.QUERY): its value is the readable part.
+        where = " ".join(str(getattr(problem[k], "value", problem[k])) for k in ("source", "key") if problem.get(k))
         return f"{where}: {problem.get('message', problem)}" if where else str(problem.get("message", problem))
     return str(problem)
 

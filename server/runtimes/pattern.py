@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from contract.artifact import ArtifactMetadata, read_metadata, verified_onnx_path
+from contract.artifact import ArtifactMetadata, TextInput, read_metadata, verified_onnx_path
 from contract.text import TextProduct, Tokenizer, product_text
 from server.runtimes.session import inference_session
 
@@ -26,6 +26,8 @@ class PatternRuntime:
         self.metadata: ArtifactMetadata = read_metadata(model_dir)
         self._session = inference_session(verified_onnx_path(model_dir, self.metadata), intra_op_threads)
         contract = self.metadata.input
+        if not isinstance(contract, TextInput):
+            raise TypeError(f"{model_dir}: not a text model (input kind {type(contract).__name__})")
         self._tokenizer = Tokenizer(contract.tokenizer)
         self._input_name = contract.onnx_input
         outputs = self.metadata.onnx_outputs

@@ -150,7 +150,8 @@ def write_report(run_dir: Path, metrics: dict[str, Any], test_images: np.ndarray
             "",
         ]
     lines += [
-        f"Calibration: ECE {metrics['calibration']['ece']:.4f} ({len(metrics['calibration']['bins'])} bins).",
+        f"Calibration: ECE {metrics['calibration']['ece']:.4f} over {len(metrics['calibration']['bins'])} non-empty "
+        "confidence bins (top group probability vs accuracy; plot below).",
         "",
         f"Inference (PyTorch, 1 thread): {cost['parameters']:,} parameters, {cost['ms_per_image_batch1']:.3f} ms "
         f"per image alone, {cost['ms_per_image_batch256']:.4f} ms per image in batches of 256.",

@@ -39,7 +39,7 @@ def category_summaries(root: Path) -> list[CategorySummary]:
             CategorySummary(
                 run_id=run_dir.name,
                 config=m["config_name"],
-                model=f"{model['architecture']}-{model['width']} on {model['targets']}",
+                model=_model_name(model),
                 seed=m["seed"],
                 epochs=m["training"]["epochs_run"],
                 train_seconds=m["training"]["seconds"],
@@ -53,6 +53,11 @@ def category_summaries(root: Path) -> list[CategorySummary]:
             )
         )
     return rows
+
+
+def _model_name(model: dict[str, str]) -> str:
+    width = "" if model["architecture"] == "linear" else f"-{model['width']}"  # a linear model has no width
+    return f"{model['architecture']}{width} on {model['targets']}"
 
 
 def category_table(rows: list[CategorySummary]) -> str:
