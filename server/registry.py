@@ -99,7 +99,9 @@ class ModelRegistry:
             raise ArtifactError(f"{model_dir}: unknown task {metadata.task!r}; known: {sorted(MODEL_TYPES)}")
         runtime = model_type.load(model_dir, self.intra_op_threads)
         metrics = ModelMetrics(metadata.name, metadata.labels)
-        batcher: MicroBatcher[Any] = MicroBatcher(lambda items: model_type.predict_batch(runtime, items), metrics, self.max_batch_items)
+        batcher: MicroBatcher[Any] = MicroBatcher(
+            lambda items: model_type.predict_batch(runtime, items), metrics, self.max_batch_items
+        )
         self.models[metadata.name] = LoadedModel(runtime, metrics, batcher)
         log.info("model loaded", extra={"model": metadata.name, "version": metadata.version, "dir": str(model_dir)})
 

@@ -50,7 +50,9 @@ def test_pod_runs_non_root_read_only_with_resources() -> None:
 def test_termination_grace_covers_pre_stop_and_graceful_timeout() -> None:
     pod = _load("deployment.yaml")["spec"]["template"]["spec"]
     container = _container()
-    pre_stop = int(re.search(r"sleep\((\d+)\)", " ".join(container["lifecycle"]["preStop"]["exec"]["command"])).group(1))
+    pre_stop = int(
+        re.search(r"sleep\((\d+)\)", " ".join(container["lifecycle"]["preStop"]["exec"]["command"])).group(1)
+    )
     graceful = int({e["name"]: e["value"] for e in container["env"]}["SERVE_GRACEFUL_TIMEOUT"])
     assert pod["terminationGracePeriodSeconds"] > pre_stop + graceful
 

@@ -31,7 +31,9 @@ def _read_response(sock: socket.socket) -> tuple[int, bytes]:
             raise ConnectionError(f"connection closed before a response: {data[:200]!r}")
         data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
-    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    length = int(
+        next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+    )
     while len(body) < length:
         body += sock.recv(65536)
     return int(head.split()[1]), body
