@@ -12,7 +12,7 @@ SPAWN_RATE ?= 10
 DURATION ?= 30s
 export DATA_DIR
 
-.PHONY: install train export runs report eda serve test lint loadtest bench clean
+.PHONY: install train export runs report eda drift serve test lint loadtest bench clean
 
 install: $(BIN)/activate
 	$(BIN)/pip install --quiet --upgrade "pip==26.3"
@@ -42,6 +42,12 @@ lint:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+# Drift of a window of requests against the training distribution: exit 3 when drifted.
+# make drift MODEL=category WINDOW=requests.json (a POST body, or JSON lines); report in reports/drift/.
+MODEL ?= pattern
+drift:
+	$(BIN)/python -m training drift --model $(MODEL) --window $(WINDOW)
 
 # Exploratory analysis of Fashion-MNIST into reports/eda/ (committed).
 eda:

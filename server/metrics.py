@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 from prometheus_client import Counter, Histogram
 from prometheus_client.metrics import MetricWrapperBase
 
@@ -47,6 +48,14 @@ PRODUCTS_PER_REQUEST = Histogram(
     namespace=NAMESPACE,
     buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
 )
+CONFIDENCE = Histogram(
+    "prediction_confidence",
+    "Top class probability of each prediction, by model (the confidence KPI: a falling median "
+    "means inputs the model finds unfamiliar)",
+    ["model"],
+    namespace=NAMESPACE,
+    buckets=(0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99),
+)
 PREDICTIONS = Counter(
     "predictions",
     "Predicted labels, by model and label (the class-distribution KPI)",
@@ -77,10 +86,26 @@ class ModelMetrics:
         self._batch = BATCH_PRODUCTS.labels(model)
         self._products = PRODUCTS_PER_REQUEST.labels(model)
         self._predictions = {label: PREDICTIONS.labels(model, label) for label in labels}
+        self._confidence = CONFIDENCE.labels(model)
+        self._confidence_bounds = np.array(self._confidence._upper_bounds)  # ends with +Inf
 
     def observe_inference(self, seconds: float, products: int) -> None:
         self._seconds.observe(seconds)
         self._batch.observe(products)
+
+    def observe_confidence(self, confidences: np.ndarray) -> None:
+        """One observation per prediction. prometheus_client has no bulk observe, and one
+        `observe` per product cost ~3.5 µs each in multiprocess mode (350 µs for a batch of 100),
+        so a batch is counted per bucket with numpy and each touched bucket written once."""
+        if len(confidences) == 1:
+            self._confidence.observe(float(confidences[0]))
+            return
+        child = self._confidence
+        bucket_of = np.searchsorted(self._confidence_bounds, confidences, side="left")  # v <= bound
+        counts = np.bincount(bucket_of, minlength=len(self._confidence_bounds))
+        child._sum.inc(float(confidences.sum()))
+        for index in np.flatnonzero(counts):
+            child._buckets[index].inc(int(counts[index]))
 
     def observe_request(self, predicted: list[str]) -> None:
         self._products.observe(len(predicted))

@@ -19,7 +19,7 @@ from contract.text import TextProduct
 from server.batching import MicroBatcher
 from server.metrics import ModelMetrics
 from server.runtimes.category import CategoryRuntime
-from server.runtimes.pattern import PatternRuntime
+from server.runtimes.pattern import PatternRuntime, Predictions
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ModelType:
     load: Callable[[Path, int], Any]  # model directory, threads → a warmed-up runtime
-    predict_batch: Callable[[Any, Sequence[Any]], list[Any]]  # runtime, items → one result per item
+    predict: Callable[[Any, Sequence[Any]], Predictions]  # runtime, items → labels and probabilities
+    results: Callable[[Predictions], list[Any]]  # what the handler gets back, one per item
 
 
 @dataclass(frozen=True)
@@ -53,16 +54,30 @@ def _load_category(model_dir: Path, threads: int) -> CategoryRuntime:
     return runtime
 
 
-def _predict_categories(runtime: CategoryRuntime, items: Sequence[np.ndarray]) -> list[tuple[str, np.ndarray]]:
-    predictions = runtime.predict(np.stack(items))
+def _with_probabilities(predictions: Predictions) -> list[tuple[str, np.ndarray]]:
     return list(zip(predictions.labels, predictions.probabilities, strict=True))
 
 
 # A new model type is one entry here plus its runtime and codec.
 MODEL_TYPES = {
-    "text-classification": ModelType(_load_pattern, lambda runtime, items: runtime.predict(items).labels),
-    "image-classification": ModelType(_load_category, _predict_categories),
+    "text-classification": ModelType(
+        _load_pattern, lambda runtime, items: runtime.predict(items), lambda predictions: predictions.labels
+    ),
+    "image-classification": ModelType(
+        _load_category, lambda runtime, items: runtime.predict(np.stack(items)), _with_probabilities
+    ),
 }
+
+
+def _batch_predictor(
+    model_type: ModelType, runtime: Any, metrics: ModelMetrics
+) -> Callable[[Sequence[Any]], list[Any]]:
+    def predict(items: Sequence[Any]) -> list[Any]:
+        predictions = model_type.predict(runtime, items)
+        metrics.observe_confidence(predictions.probabilities.max(axis=1))
+        return model_type.results(predictions)
+
+    return predict
 
 
 class ModelRegistry:
@@ -100,7 +115,7 @@ class ModelRegistry:
         runtime = model_type.load(model_dir, self.intra_op_threads)
         metrics = ModelMetrics(metadata.name, metadata.labels)
         batcher: MicroBatcher[Any] = MicroBatcher(
-            lambda items: model_type.predict_batch(runtime, items), metrics, self.max_batch_items
+            _batch_predictor(model_type, runtime, metrics), metrics, self.max_batch_items
         )
         self.models[metadata.name] = LoadedModel(runtime, metrics, batcher)
         log.info("model loaded", extra={"model": metadata.name, "version": metadata.version, "dir": str(model_dir)})

@@ -7,11 +7,13 @@ import logging
 import sys
 from pathlib import Path
 
+from contract.artifact import read_metadata
 from training.category.config import CategoryConfig
 from training.category.idx import IdxError
 from training.config import CONFIG_TYPES, DEFAULT_CONFIG, ConfigError, load_config, to_toml_dict
 from training.data import DataError
 from training.export.errors import ExportRefused
+from training.tracking import log_run, register_export
 
 log = logging.getLogger("training")
 TASKS = tuple(CONFIG_TYPES)
@@ -59,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--artifact-dir", type=Path, default=Path("artifacts"))
     export.add_argument("--examples", type=int, default=None, help="hypothesis examples for the generated-text check")
     export.set_defaults(handler=_export)
+
+    from training.drift.cli import add_parser as add_drift
+
+    add_drift(sub)
     return parser
 
 
@@ -82,8 +88,10 @@ def _train(args: argparse.Namespace) -> int:
     if isinstance(config, CategoryConfig):
         from training.category.experiment import run_category_experiment
 
-        write_metrics(run_dir, run_category_experiment(config, run_dir))
+        metrics = run_category_experiment(config, run_dir)
+        write_metrics(run_dir, metrics)
         point_latest(run_dir, config.task)
+        log_run(run_dir, config.task, to_toml_dict(config), metrics)
         log.info("run finished: %s (report: %s)", run_dir, run_dir / "report.md")
         return 0
     result = run_experiment(config)
@@ -95,6 +103,7 @@ def _train(args: argparse.Namespace) -> int:
     _write_predictions(run_dir / PREDICTIONS_FILE, config.data.id_column, result)
     write_report(run_dir, result.metrics, result.grid_results)
     point_latest(run_dir, config.task)
+    log_run(run_dir, config.task, to_toml_dict(config), result.metrics)
     log.info("run finished: %s (report: %s)", run_dir, run_dir / "report.md")
     return 0
 
@@ -141,6 +150,7 @@ def _export(args: argparse.Namespace) -> int:
             log.error("export of %s refused, %s left untouched: %s", run_dir.name, args.artifact_dir, exc)
             return 1
         log.info("exported %s from %s", model_dir, run_dir.name)
+        register_export(model_dir, read_metadata(model_dir))
     return 0
 
 
