@@ -73,13 +73,14 @@ def test_unicode_text_is_served(server: Server) -> None:
     assert response.json()[0]["product_id"] == "é"
 
 
-def test_models_lists_the_loaded_model_with_metadata(server: Server) -> None:
+def test_models_lists_the_loaded_models_with_metadata(server: Server) -> None:
     models = httpx.get(server.url + "/models").json()
-    expected = read_metadata(ROOT / "artifacts" / "pattern")
-    assert [m["name"] for m in models] == ["pattern"]
-    assert models[0]["version"] == expected.version
-    assert models[0]["metadata"]["labels"] == expected.labels
-    assert models[0]["metadata"]["equivalence"]["checks"]
+    assert [m["name"] for m in models] == ["category", "pattern"]  # every committed artifact
+    for model in models:
+        expected = read_metadata(ROOT / "artifacts" / model["name"])
+        assert model["version"] == expected.version
+        assert model["metadata"]["labels"] == expected.labels
+        assert model["metadata"]["equivalence"]["checks"]
 
 
 def test_health_and_docs(server: Server) -> None:
@@ -96,7 +97,7 @@ def test_logs_are_json_lines(server: Server) -> None:
 
     lines = [line for line in server.log().splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]
-    assert any(r["message"] == "models ready" and r["models"] == ["pattern"] for r in records)
+    assert any(r["message"] == "models ready" and r["models"] == ["category", "pattern"] for r in records)
 
 
 def test_serving_imports_neither_sklearn_nor_torch() -> None:
