@@ -59,20 +59,22 @@ def category_inprocess_table(model_dir: Path, fashion_dir: Path) -> str:
     """Where an image's time goes in the server: PNG decode + preprocessing, then onnxruntime."""
     from contract.image import decode_image, preprocess
     from server.runtimes.category import CategoryRuntime
+    from server.settings import ServerSettings
     from training.category.idx import load_split
     from training.category.photos import as_photo, encode
 
     runtime = CategoryRuntime(model_dir)
+    limit = ServerSettings().max_image_pixels
     images = load_split(fashion_dir, "test").images
     png = encode(as_photo(images[0], 112))
     big_jpeg = encode(as_photo(images[0], 1000).convert("RGB"), "JPEG")
-    single = preprocess(decode_image(png, 25_000_000))[None, None]
+    single = preprocess(decode_image(png, limit))[None, None]
     batch = np.repeat(single, 256, axis=0)
     rows = [
-        ("decode + preprocess, 112×112 PNG", _median_us(lambda: preprocess(decode_image(png, 25_000_000)), 2000), 1),
+        ("decode + preprocess, 112×112 PNG", _median_us(lambda: preprocess(decode_image(png, limit)), 2000), 1),
         (
             "decode + preprocess, 1000×1000 JPEG",
-            _median_us(lambda: preprocess(decode_image(big_jpeg, 25_000_000)), 100),
+            _median_us(lambda: preprocess(decode_image(big_jpeg, limit)), 100),
             1,
         ),
         ("onnxruntime, batch of 1", _median_us(lambda: runtime.predict(single), 2000), 1),

@@ -55,6 +55,10 @@ class ImageError(Exception):
     """Bytes that are not an acceptable image; the message says what is wrong."""
 
 
+class ImageTooLarge(ImageError):
+    """An image over the pixel limit (read from its header, before decoding)."""
+
+
 def decode_image(data: bytes, max_pixels: int) -> Image.Image:
     """Decode PNG or JPEG bytes fully, refusing empty, unknown, truncated and oversized images."""
     if not data:
@@ -65,7 +69,7 @@ def decode_image(data: bytes, max_pixels: int) -> Image.Image:
             image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
             width, height = image.size
             if width * height > max_pixels:  # checked from the header, before decoding any pixel
-                raise ImageError(f"image is {width}x{height} = {width * height} pixels, limit {max_pixels}")
+                raise ImageTooLarge(f"image is {width}x{height} = {width * height} pixels, limit {max_pixels}")
             if width == 0 or height == 0:
                 raise ImageError(f"image has zero size ({width}x{height})")
             # JPEG can decode at 1/2, 1/4 or 1/8 scale straight from the DCT: a large photo becomes

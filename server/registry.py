@@ -18,8 +18,9 @@ from contract.artifact import ArtifactError, ArtifactMetadata, model_dirs, read_
 from contract.text import TextProduct
 from server.batching import MicroBatcher
 from server.metrics import ModelMetrics
+from server.runtimes.artifact import Predictions
 from server.runtimes.category import CategoryRuntime
-from server.runtimes.pattern import PatternRuntime, Predictions
+from server.runtimes.pattern import PatternRuntime
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -35,6 +35,7 @@ class Server:
     process: subprocess.Popen
     log_path: Path
     metrics_dir: Path
+    initial_workers: set[int] = field(default_factory=set)  # recorded once the server answers
 
     def worker_pids(self) -> set[int]:
         return {child.pid for child in psutil.Process(self.process.pid).children()}
@@ -61,6 +62,7 @@ def running_server(tmp: Path, workers: int = 2, wait_ready: bool = True, **env: 
     server = Server(f"http://127.0.0.1:{port}", process, log_path, metrics_dir)
     try:
         _wait(server, "/health/ready" if wait_ready else "/health/live", workers)
+        server.initial_workers = server.worker_pids()
         yield server
     finally:
         process.send_signal(signal.SIGTERM)

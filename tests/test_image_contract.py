@@ -3,7 +3,6 @@ polarity become Fashion-MNIST-like inputs, bad bytes are refused with a reason."
 
 from __future__ import annotations
 
-import io
 import struct
 import zlib
 
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from contract.image import SIZE, ImageError, decode_image, preprocess, scale_pixels
+from tests.images import decompression_bomb
 from training.category.idx import Split
 from training.category.photos import as_photo, encode
 
@@ -70,12 +70,6 @@ def _png_with_size(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
 
 
-def _bomb() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("L", (6000, 6000)).save(buffer, "PNG")  # 36 Mpixel in ~35 kB
-    return buffer.getvalue()
-
-
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
@@ -85,7 +79,7 @@ def _bomb() -> bytes:
         (encode(Image.new("L", (50, 50), 128))[:60], "corrupt or truncated"),
         (encode(Image.new("RGB", (80, 80), "red"), "JPEG")[:300], "corrupt or truncated"),
         (_png_with_size(0, 10), "broken header"),
-        (_bomb(), "6000x6000 = 36000000 pixels, limit 25000000"),
+        (decompression_bomb(), "6000x6000 = 36000000 pixels, limit 25000000"),
     ],
     ids=["empty", "text", "gif", "truncated png", "truncated jpeg", "zero width", "decompression bomb"],
 )

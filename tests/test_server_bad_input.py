@@ -22,7 +22,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Server:
         SERVE_MAX_PRODUCTS_PER_REQUEST="50",
         SERVE_MAX_FIELD_CHARS="2000",
     ) as running:
-        running.initial_workers = running.worker_pids()
         yield running
 
 

@@ -5,7 +5,6 @@ bad image answered with a 4xx naming the product while the server stays up."""
 from __future__ import annotations
 
 import base64
-import io
 
 import httpx
 import numpy as np
@@ -13,6 +12,7 @@ import pytest
 from PIL import Image
 
 from contract.category import GROUPS, to_groups
+from tests.images import decompression_bomb
 from tests.server_process import Server, running_server
 from training.category.idx import Split
 from training.category.photos import as_photo, encode
@@ -29,7 +29,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Server:
         SERVE_MAX_IMAGES_PER_REQUEST="300",
         SERVE_MAX_CATEGORY_BODY_BYTES="4000000",
     ) as running:
-        running.initial_workers = running.worker_pids()
         yield running
 
 
@@ -86,12 +85,6 @@ def test_empty_list(server: Server) -> None:
     assert response.status_code == 200 and response.json() == []
 
 
-def _bomb() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("L", (6000, 6000)).save(buffer, "PNG")  # 36 Mpixel in ~35 kB
-    return buffer.getvalue()
-
-
 def _truncated(fashion_image: np.ndarray) -> bytes:
     return encode(as_photo(fashion_image, 112))[:200]
 
@@ -100,7 +93,7 @@ BAD_IMAGES = {
     "not an image": (lambda img: _b64(b"this is plain text, not a picture"), 422, "not a readable PNG or JPEG"),
     "truncated": (lambda img: _b64(_truncated(img)), 422, "corrupt or truncated"),
     "zero-size": (lambda img: "", 422, "image is empty"),
-    "decompression bomb": (lambda img: _b64(_bomb()), 413, "36000000 pixels, limit 25000000"),
+    "decompression bomb": (lambda img: _b64(decompression_bomb()), 413, "36000000 pixels, limit 25000000"),
     "over the size limit": (
         lambda img: _b64(
             encode(Image.fromarray(np.random.default_rng(0).integers(0, 255, (600, 600), dtype=np.uint8)))

@@ -10,7 +10,7 @@ from pathlib import Path
 from contract.artifact import read_metadata
 from training.category.config import CategoryConfig
 from training.category.idx import IdxError
-from training.config import CONFIG_TYPES, DEFAULT_CONFIG, ConfigError, load_config, to_toml_dict
+from training.config import CONFIG_TYPES, DEFAULT_CONFIG, ConfigError, ExperimentConfig, load_config, to_toml_dict
 from training.data import DataError
 from training.export.errors import ExportRefused
 from training.tracking import log_run, register_export
@@ -69,17 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from training.experiment import run_experiment
-    from training.report import write_report
-    from training.runs import (
-        PREDICTIONS_FILE,
-        new_run_dir,
-        point_latest,
-        runs_dir,
-        write_config,
-        write_metrics,
-        write_model,
-    )
+    from training.runs import new_run_dir, point_latest, runs_dir, write_config, write_metrics
 
     config = load_config(args.config, args.overrides)
     run_dir = new_run_dir(runs_dir(), config.name)
@@ -89,23 +79,28 @@ def _train(args: argparse.Namespace) -> int:
         from training.category.experiment import run_category_experiment
 
         metrics = run_category_experiment(config, run_dir)
-        write_metrics(run_dir, metrics)
-        point_latest(run_dir, config.task)
-        log_run(run_dir, config.task, to_toml_dict(config), metrics)
-        log.info("run finished: %s (report: %s)", run_dir, run_dir / "report.md")
-        return 0
+    else:
+        metrics = _run_pattern(config, run_dir)
+    write_metrics(run_dir, metrics)  # last: a run directory with metrics.json is a finished run
+    point_latest(run_dir, config.task)
+    log_run(run_dir, config.task, to_toml_dict(config), metrics)
+    log.info("run finished: %s (report: %s)", run_dir, run_dir / "report.md")
+    return 0
+
+
+def _run_pattern(config: ExperimentConfig, run_dir: Path) -> dict:
+    from training.experiment import run_experiment
+    from training.report import write_report
+    from training.runs import PREDICTIONS_FILE, write_model
+
     result = run_experiment(config)
     result.metrics["config_name"] = config.name
     result.metrics["run_id"] = run_dir.name
     write_model(run_dir, result.model)
-    write_metrics(run_dir, result.metrics)
     result.grid_results.to_csv(run_dir / "grid_search.csv", index=False)
     _write_predictions(run_dir / PREDICTIONS_FILE, config.data.id_column, result)
     write_report(run_dir, result.metrics, result.grid_results)
-    point_latest(run_dir, config.task)
-    log_run(run_dir, config.task, to_toml_dict(config), result.metrics)
-    log.info("run finished: %s (report: %s)", run_dir, run_dir / "report.md")
-    return 0
+    return result.metrics
 
 
 def _write_predictions(path: Path, id_column: str, result) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,6 +84,18 @@ def read_metrics(run_dir: Path) -> dict[str, Any]:
     return json.loads((run_dir / METRICS_FILE).read_text())
 
 
+def pattern_headline(m: dict[str, Any]) -> dict[str, Any]:
+    """The figures a pattern run is judged by: artifact metadata and experiment tracking use them."""
+    return {
+        "best_params": m["grid_search"]["best_params"],
+        "best_cv_accuracy": m["grid_search"]["best_cv_accuracy"],
+        "final_cv_accuracy": m["final_model"]["cv_accuracy_mean"],
+        "holdout_accuracy": m["holdout"]["accuracy"],
+        "holdout_macro_f1": m["holdout"]["macro_f1"],
+        "vocabulary_size": m["final_model"]["coefficients"]["vocabulary_size"],
+    }
+
+
 @dataclass(frozen=True)
 class RunSummary:
     run_id: str
@@ -94,14 +107,19 @@ class RunSummary:
     best_params: dict[str, Any]
 
 
-def summaries(root: Path) -> list[RunSummary]:
-    rows = []
+def finished_runs(root: Path, task: str) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Every finished run of `task` under `root`, oldest first, with its metrics."""
     for run_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
         if not (run_dir / METRICS_FILE).is_file():
             continue  # unfinished or failed run
         metrics = read_metrics(run_dir)
-        if metrics.get("task", "pattern") != "pattern":
-            continue
+        if metrics.get("task", "pattern") == task:  # pattern runs predate the task field
+            yield run_dir, metrics
+
+
+def summaries(root: Path) -> list[RunSummary]:
+    rows = []
+    for run_dir, metrics in finished_runs(root, "pattern"):
         rows.append(
             RunSummary(
                 run_id=run_dir.name,

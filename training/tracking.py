@@ -30,25 +30,23 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _numeric(values: dict[str, Any]) -> dict[str, float]:
+    return {k: float(v) for k, v in values.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+
+
 def _headline(task: str, metrics: dict[str, Any]) -> dict[str, float]:
+    """The artifact metadata's headline figures, plus what only tracking keeps."""
     if task == "category":
-        found = {
-            "test_accuracy": metrics["test"]["accuracy"],
-            "test_macro_f1": metrics["test"]["macro_f1"],
-            "validation_accuracy": metrics["validation"]["accuracy"],
-            "ece": metrics["calibration"]["ece"],
-            "train_seconds": metrics["training"]["seconds"],
-            "parameters": metrics["inference_cost"]["parameters"],
-            "ms_per_image": metrics["inference_cost"]["ms_per_image_batch1"],
-        }
+        from training.category.summary import category_headline
+
+        found = _numeric(category_headline(metrics))
+        found["train_seconds"] = metrics["training"]["seconds"]
+        found["ms_per_image"] = metrics["inference_cost"]["ms_per_image_batch1"]
         found |= {f"f1.{g}": m["f1"] for g, m in metrics["test"]["per_group"].items()}
         return found
-    return {
-        "best_cv_accuracy": metrics["grid_search"]["best_cv_accuracy"],
-        "final_cv_accuracy": metrics["final_model"]["cv_accuracy_mean"],
-        "holdout_accuracy": metrics["holdout"]["accuracy"],
-        "holdout_macro_f1": metrics["holdout"]["macro_f1"],
-    }
+    from training.runs import pattern_headline
+
+    return _numeric(pattern_headline(metrics))
 
 
 def log_run(run_dir: Path, task: str, config: dict[str, Any], metrics: dict[str, Any]) -> str | None:
@@ -61,7 +59,7 @@ def log_run(run_dir: Path, task: str, config: dict[str, Any], metrics: dict[str,
     with mlflow.start_run(run_name=run_dir.name, tags={"task": task, "run_dir": str(run_dir)}) as run:
         params = {k: str(v)[:500] for k, v in _flatten("", config, {}).items()}
         mlflow.log_params(params)
-        mlflow.log_metrics({k.replace(" ", "_"): float(v) for k, v in _headline(task, metrics).items()})
+        mlflow.log_metrics({k.replace(" ", "_"): v for k, v in _headline(task, metrics).items()})
         for record in metrics.get("history", []):  # per-epoch curves for category runs
             mlflow.log_metric("validation_group_accuracy", record["validation_group_accuracy"], step=record["epoch"])
             mlflow.log_metric("train_loss", record["train_loss"], step=record["epoch"])
@@ -83,7 +81,7 @@ def register_export(model_dir: Path, metadata: Any) -> str | None:
     mlflow.set_experiment(f"catalogue-{metadata.name}")
     with mlflow.start_run(run_name=f"export-{metadata.version}", tags={"source_run": metadata.source_run}) as run:
         mlflow.log_artifacts(str(model_dir), artifact_path="model")
-        mlflow.log_metrics({k: float(v) for k, v in metadata.metrics.items() if isinstance(v, int | float)})
+        mlflow.log_metrics(_numeric(metadata.metrics))
     client = MlflowClient()
     if not client.search_registered_models(filter_string=f"name='{name}'"):
         client.create_registered_model(name, description=f"{metadata.task}; labels: {', '.join(metadata.labels)}")

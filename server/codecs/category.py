@@ -12,9 +12,10 @@ from typing import Annotated
 import msgspec
 import numpy as np
 
-from contract.image import ImageError, decode_image, preprocess
+from contract.image import ImageError, ImageTooLarge, decode_image, preprocess
 from server.codecs.errors import RequestError
 from server.codecs.pattern import ProductId
+from server.codecs.products import ProductListDecoder
 
 Base64Image = Annotated[
     str,
@@ -41,31 +42,19 @@ class CategoryRequestDecoder:
     """JSON → products → (n, 1, 28, 28) model inputs, with the configured limits."""
 
     def __init__(self, max_products: int, max_image_bytes: int, max_image_pixels: int) -> None:
-        self._decoder = msgspec.json.Decoder(list[CategoryProduct])
-        self.max_products = max_products
+        self._products = ProductListDecoder(CategoryProduct, max_products, "max_images_per_request")
         self.max_image_bytes = max_image_bytes
         self.max_image_pixels = max_image_pixels
 
     def decode(self, body: bytes) -> tuple[list[CategoryProduct], np.ndarray]:
-        if not body:
-            raise RequestError(400, "empty body: expected a JSON array of products")
-        try:
-            products = self._decoder.decode(body)
-        except msgspec.ValidationError as exc:
-            raise RequestError(422, f"invalid products: {exc}") from exc
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-            raise RequestError(400, f"body is not valid UTF-8 JSON: {exc}") from exc
-        if len(products) > self.max_products:
-            raise RequestError(
-                422,
-                f"too many products: {len(products)} in one request, limit max_images_per_request={self.max_products}",
-            )
+        products = self._products.decode(body)
         inputs = np.empty((len(products), 1, 28, 28), dtype=np.float32)
         for i, product in enumerate(products):
-            inputs[i, 0] = self._model_input(i, product)
+            inputs[i, 0] = self.model_input(i, product)
         return products, inputs
 
-    def _model_input(self, index: int, product: CategoryProduct) -> np.ndarray:
+    def model_input(self, index: int, product: CategoryProduct) -> np.ndarray:
+        """One product's image → (28, 28) model input; a RequestError names the product."""
         where = f"$[{index}].image (product_id {product.product_id!r})"
         text = product.image
         if text.startswith("data:"):
@@ -81,5 +70,5 @@ class CategoryRequestDecoder:
         try:
             return preprocess(decode_image(data, self.max_image_pixels))
         except ImageError as exc:
-            status = 413 if "pixels, limit" in str(exc) else 422
+            status = 413 if isinstance(exc, ImageTooLarge) else 422
             raise RequestError(status, f"{where}: {exc}") from exc

@@ -14,6 +14,9 @@ from server.codecs.errors import RequestError
 log = logging.getLogger(__name__)
 
 
+BODY_LIMIT_SETTING = "body_limit_setting"  # key in a route's `opt`: which setting is its body limit
+
+
 class ErrorBody(msgspec.Struct, frozen=True):
     status_code: int
     detail: str
@@ -38,11 +41,10 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
 
 
 def _body_limit(request: Request) -> str:
-    settings = request.app.state.settings
-    route_limit = getattr(request.scope.get("route_handler"), "request_max_body_size", None)
-    if isinstance(route_limit, int) and route_limit == settings.max_category_body_bytes:
-        return f"max_category_body_bytes={route_limit}"
-    return f"max_body_bytes={settings.max_body_bytes}"
+    """The setting that limits this route's body: a route with its own limit names it in `opt`."""
+    route_opt = getattr(request.scope.get("route_handler"), "opt", None) or {}
+    name = route_opt.get(BODY_LIMIT_SETTING, "max_body_bytes")
+    return f"{name}={getattr(request.app.state.settings, name)}"
 
 
 def _describe(problem: object) -> str:

@@ -17,7 +17,7 @@ from server.codecs.pattern import PatternPrediction, PatternProduct
 from server.handlers.category import predict_categories
 from server.handlers.pattern import predict_patterns
 from server.registry import LoadedModel, ModelRegistry
-from server.rest.errors import ErrorBody
+from server.rest.errors import BODY_LIMIT_SETTING, ErrorBody
 from server.rest.openapi import request_body_operation
 
 PATTERN_MODEL = "pattern"
@@ -127,6 +127,7 @@ def category_routes(max_products: int, max_body_bytes: int) -> list[Any]:
         status_code=HTTP_200_OK,
         responses=CATEGORY_RESPONSES,
         request_max_body_size=max_body_bytes,
+        opt={BODY_LIMIT_SETTING: "max_category_body_bytes"},
         tags=["predict"],
     )
     async def predict_category(

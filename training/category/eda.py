@@ -12,32 +12,23 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.manifold import TSNE
+from sklearn.metrics import confusion_matrix
+from sklearn.neighbors import NearestNeighbors
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.decomposition import PCA  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.manifold import TSNE  # noqa: E402
-from sklearn.metrics import confusion_matrix  # noqa: E402
-from sklearn.neighbors import NearestNeighbors  # noqa: E402
-
-from contract.category import CLASS_TO_GROUP, CLASSES, GROUPS  # noqa: E402
-from training.category.idx import Split, load_split  # noqa: E402
-from training.config import data_dir  # noqa: E402
+from contract.category import CLASS_TO_GROUP, CLASSES, GROUPS
+from training.category.idx import Split, load_split
+from training.config import data_dir
+from training.plots import plt, save_figure
 
 log = logging.getLogger(__name__)
 GROUP_COLOURS = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"]
 # Mean absolute pixel difference (0-255) under which two images count as near duplicates: strict, loose.
 NEAR_DUPLICATE_MAD = (4.0, 12.0)
 SEED = 0
-
-
-def _save(fig: Any, path: Path) -> None:
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
 
 
 def balance(train: Split, test: Split, out: Path) -> dict[str, Any]:
@@ -50,7 +41,7 @@ def balance(train: Split, test: Split, out: Path) -> dict[str, Any]:
     right.bar(range(5), groups, color=GROUP_COLOURS)
     right.set_xticks(range(5), GROUPS, rotation=20)
     right.set_title("train images per group")
-    _save(fig, out / "balance.png")
+    save_figure(fig, out / "balance.png", 80)
     return {
         "train_classes": classes.tolist(),
         "test_classes": np.bincount(test.labels, minlength=10).tolist(),
@@ -69,7 +60,7 @@ def sample_grid(train: Split, out: Path, per_group: int = 12) -> None:
             ax.set_xticks([])
             ax.set_yticks([])
         axes[g][0].set_ylabel(group, rotation=0, ha="right", fontsize=9)
-    _save(fig, out / "samples.png")
+    save_figure(fig, out / "samples.png", 80)
 
 
 def mean_variance(train: Split, out: Path) -> None:
@@ -84,7 +75,7 @@ def mean_variance(train: Split, out: Path) -> None:
             ax.set_yticks([])
     axes[0][0].set_ylabel("mean")
     axes[1][0].set_ylabel("variance")
-    _save(fig, out / "mean_variance.png")
+    save_figure(fig, out / "mean_variance.png", 80)
 
 
 def intensity(train: Split, test: Split, out: Path) -> dict[str, Any]:
@@ -102,7 +93,7 @@ def intensity(train: Split, test: Split, out: Path) -> dict[str, Any]:
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.hist(train.images.ravel(), bins=64, log=True, color="grey")
     ax.set_title("pixel values, train (log count)")
-    _save(fig, out / "intensity.png")
+    save_figure(fig, out / "intensity.png", 80)
     border = np.concatenate([train.images[:, 0], train.images[:, -1], train.images[:, :, 0], train.images[:, :, -1]], 1)
     return {
         "train_mean": float(train.images.mean() / 255),
@@ -133,7 +124,7 @@ def embeddings(train: Split, out: Path, tsne_sample: int) -> dict[str, Any]:
     axes[0].set_title("PCA, first two components")
     axes[1].set_title(f"t-SNE of PCA-50 ({tsne_sample} images)")
     axes[1].legend(markerscale=5)
-    _save(fig, out / "embedding.png")
+    save_figure(fig, out / "embedding.png", 80)
     return {
         "pca_variance_2": float(pca.explained_variance_ratio_[:2].sum()),
         "pca_variance_50": float(pca.explained_variance_ratio_.sum()),
@@ -164,7 +155,7 @@ def simple_model_confusion(train: Split, test: Split, pca: PCA, out: Path) -> di
     ax.set_xticks(range(10), CLASSES, rotation=45, ha="right")
     ax.set_yticks(range(10), CLASSES)
     ax.set_title("logistic regression on PCA-50: test confusion")
-    _save(fig, out / "simple_confusion.png")
+    save_figure(fig, out / "simple_confusion.png", 80)
     return {
         "class_accuracy": float((predicted == test.labels).mean()),
         "grouped_accuracy": 1 - grouped_errors / len(test.labels),
@@ -240,7 +231,7 @@ def _pair_gallery(test: Split, train: Split, pairs: list[tuple[int, int]], path:
         for ax in (axes[0][k], axes[1][k]):
             ax.set_xticks([])
             ax.set_yticks([])
-    _save(fig, path)
+    save_figure(fig, path, 80)
 
 
 def main(argv: list[str] | None = None) -> int:

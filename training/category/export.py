@@ -36,6 +36,7 @@ from training.category.config import CategoryConfig, CategoryData
 from training.category.data import load_data
 from training.category.experiment import load_model
 from training.category.idx import SPLITS
+from training.category.summary import category_headline
 from training.config import data_dir, load_config
 from training.export.errors import ExportRefused
 from training.export.staging import staged_export
@@ -158,13 +159,6 @@ def _metadata(staging: Path, run_dir: Path, config: CategoryConfig, report: Equi
         input=image_input(INPUT_NAME),
         training_data_sha256={f"{config.data.directory}/{f}": sha256_of(directory / f) for f in files},
         library_versions={"python": platform.python_version()} | {lib: version(lib) for lib in LIBRARIES},
-        metrics={
-            "model": metrics["model"],
-            "test_accuracy": metrics["test"]["accuracy"],
-            "test_macro_f1": metrics["test"]["macro_f1"],
-            "validation_accuracy": metrics["validation"]["accuracy"],
-            "ece": metrics["calibration"]["ece"],
-            "parameters": metrics["inference_cost"]["parameters"],
-        },
+        metrics=category_headline(metrics),
         equivalence=report,
     )

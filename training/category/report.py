@@ -5,19 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from contract.category import CLASSES, GROUPS  # noqa: E402
-
-
-def _save(fig: Any, path: Path) -> None:
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+from contract.category import CLASSES, GROUPS
+from training.plots import plt, save_figure
 
 
 def _heatmap(ax: Any, matrix: np.ndarray, rows: list[str], cols: list[str], title: str, fmt: str) -> None:
@@ -45,7 +36,7 @@ def plot_curves(history: list[dict[str, Any]], path: Path) -> None:
     )
     right.set_xlabel("epoch")
     right.legend()
-    _save(fig, path)
+    save_figure(fig, path, 90)
 
 
 def plot_confusions(test: dict[str, Any], path: Path) -> None:
@@ -67,13 +58,13 @@ def plot_confusions(test: dict[str, Any], path: Path) -> None:
         "test: true class → predicted group",
         "d",
     )
-    _save(fig, path)
+    save_figure(fig, path, 90)
 
 
 def plot_class_confusion(confusion: list[list[int]], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(7, 6))
     _heatmap(ax, np.array(confusion), list(CLASSES), list(CLASSES), "test: 10-class confusion", "d")
-    _save(fig, path)
+    save_figure(fig, path, 90)
 
 
 def plot_reliability(calibration: dict[str, Any], path: Path) -> None:
@@ -89,7 +80,7 @@ def plot_reliability(calibration: dict[str, Any], path: Path) -> None:
     ax.set_ylabel("accuracy")
     ax.set_title(f"reliability (ECE {calibration['ece']:.4f})", fontsize=10)
     ax.legend(fontsize=7)
-    _save(fig, path)
+    save_figure(fig, path, 90)
 
 
 def plot_gallery(images: np.ndarray, mistakes: list[dict[str, Any]], path: Path) -> None:
@@ -101,7 +92,7 @@ def plot_gallery(images: np.ndarray, mistakes: list[dict[str, Any]], path: Path)
     for ax, m in zip(np.atleast_1d(axes).ravel(), mistakes, strict=False):
         ax.imshow(images[m["index"]], cmap="gray")
         ax.set_title(f"{m['class']}\n→ {m['predicted']} {m['confidence']:.2f}", fontsize=7)
-    _save(fig, path)
+    save_figure(fig, path, 90)
 
 
 def _group_table(per_group: dict[str, dict[str, float]]) -> str:

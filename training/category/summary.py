@@ -5,8 +5,21 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from training.runs import METRICS_FILE, read_metrics
+from training.runs import finished_runs
+
+
+def category_headline(m: dict[str, Any]) -> dict[str, Any]:
+    """The figures a category run is judged by: artifact metadata and experiment tracking use them."""
+    return {
+        "model": m["model"],
+        "test_accuracy": m["test"]["accuracy"],
+        "test_macro_f1": m["test"]["macro_f1"],
+        "validation_accuracy": m["validation"]["accuracy"],
+        "ece": m["calibration"]["ece"],
+        "parameters": m["inference_cost"]["parameters"],
+    }
 
 
 @dataclass(frozen=True)
@@ -28,12 +41,7 @@ class CategorySummary:
 
 def category_summaries(root: Path) -> list[CategorySummary]:
     rows = []
-    for run_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
-        if not (run_dir / METRICS_FILE).is_file():
-            continue
-        m = read_metrics(run_dir)
-        if m.get("task") != "category":
-            continue
+    for run_dir, m in finished_runs(root, "category"):
         model = m["model"]
         rows.append(
             CategorySummary(

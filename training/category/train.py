@@ -13,10 +13,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from contract.category import CLASS_TO_GROUP, GROUPS, grouping_matrix
+from contract.category import CLASS_TO_GROUP, GROUPS, grouping_matrix, to_groups
 from training.category.config import CategoryConfig
 
 log = logging.getLogger(__name__)
+GROUPING = torch.from_numpy(grouping_matrix())  # (10, 5): class probabilities → group probabilities
+GROUP_OF = torch.from_numpy(CLASS_TO_GROUP)
 
 
 @dataclass
@@ -45,11 +47,11 @@ def group_probabilities(logits: torch.Tensor, targets: str) -> torch.Tensor:
     probabilities = torch.softmax(logits, dim=1)
     if targets == "groups":
         return probabilities
-    return probabilities @ torch.from_numpy(grouping_matrix())
+    return probabilities @ GROUPING
 
 
 def targets_of(classes: np.ndarray, targets: str) -> np.ndarray:
-    return classes if targets == "classes" else CLASS_TO_GROUP[classes]
+    return classes if targets == "classes" else to_groups(classes)
 
 
 def augment(batch: torch.Tensor, generator: torch.Generator, max_shift: int = 2) -> torch.Tensor:
@@ -77,16 +79,14 @@ class _Loss:
         self.weights = weights
         self.smoothing = config.train.label_smoothing
         self.group_weight = config.train.group_loss_weight
-        self.group_of = torch.from_numpy(CLASS_TO_GROUP)
-        self.grouping = torch.from_numpy(grouping_matrix())
 
     def __call__(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         loss = F.cross_entropy(logits, targets, weight=self.weights, label_smoothing=self.smoothing)
         if self.group_weight:
             # Hierarchical term: the grouped decision is what the product needs, so penalise
             # probability mass that leaves the right group more than mass moved inside it.
-            group_p = torch.softmax(logits, dim=1) @ self.grouping
-            group_nll = F.nll_loss(torch.log(group_p.clamp_min(1e-7)), self.group_of[targets])
+            group_p = group_probabilities(logits, "classes")
+            group_nll = F.nll_loss(torch.log(group_p.clamp_min(1e-7)), GROUP_OF[targets])
             loss = loss + self.group_weight * group_nll
         return loss
 
@@ -136,7 +136,7 @@ def fit(
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=config.train.learning_rate, total_steps=config.train.epochs * steps_per_epoch
     )
-    val_groups = CLASS_TO_GROUP[val_classes]
+    val_groups = to_groups(val_classes)
     result = TrainingResult(model=model)
     best_state, best_key, started = None, (-1.0, 0.0), time.perf_counter()
     for epoch in range(1, config.train.epochs + 1):

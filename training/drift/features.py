@@ -3,7 +3,6 @@ reference and for a window of production inputs, through the artifact's own runt
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +12,13 @@ import onnx
 from onnx import numpy_helper
 
 from contract.artifact import ONNX_FILE
-from contract.image import decode_image, preprocess, scale_pixels
+from contract.image import scale_pixels
 from contract.text import TextProduct, Tokenizer, product_text
+from server.codecs.category import CategoryProduct, CategoryRequestDecoder
+from server.codecs.errors import RequestError
 from server.runtimes.category import CategoryRuntime
 from server.runtimes.pattern import PatternRuntime
+from server.settings import ServerSettings
 from training.category.idx import load_split
 from training.data import load_products
 from training.drift.stats import FeatureDrift, compare_classes, compare_numeric
@@ -82,7 +84,7 @@ def pattern_sample(
 
     A training product's coverage is counted leave-one-out (a token it alone brought into the
     vocabulary counts as unknown), otherwise the reference would be near 1 by construction."""
-    tokenizer = Tokenizer(runtime.metadata.input.tokenizer)  # type: ignore[union-attr]
+    tokenizer = Tokenizer(runtime.contract.tokenizer)
     needed = 2 if in_training else 1
     texts = [product_text(p.name, p.description) for p in products]
     coverage = []
@@ -130,12 +132,17 @@ def image_sample(runtime: CategoryRuntime, inputs: np.ndarray) -> Sample:
 
 def category_drift(model_dir: Path, fashion_dir: Path, window: list[dict]) -> tuple[list[FeatureDrift], Sample, Sample]:
     runtime = CategoryRuntime(model_dir)
+    # The server's own decoding and limits: the window is read exactly as the API would read it.
+    settings = ServerSettings()
+    decoder = CategoryRequestDecoder(len(window), settings.max_image_bytes, settings.max_image_pixels)
     inputs = np.empty((len(window), 1, 28, 28), dtype=np.float32)
     for i, item in enumerate(window):
         try:
-            inputs[i, 0] = preprocess(decode_image(base64.b64decode(item["image"]), 25_000_000))
-        except Exception as exc:  # one unreadable image stops the check: the window must be clean
-            raise WindowError(f"window item {i} (product_id {item.get('product_id')!r}): {exc}") from exc
+            inputs[i, 0] = decoder.model_input(i, CategoryProduct(item.get("product_id", i), item["image"]))
+        except KeyError as exc:
+            raise WindowError(f"window item {i} without {exc}: category requests need an image") from exc
+        except RequestError as exc:  # one unreadable image stops the check: the window must be clean
+            raise WindowError(f"window item {exc.detail}") from exc
     train = load_split(fashion_dir, "train")
     reference = image_sample(runtime, scale_pixels(train.images)[:, None])
     current = image_sample(runtime, inputs)

@@ -5,14 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from training.drift.features import Sample  # noqa: E402
-from training.drift.stats import P_VALUE_DRIFT, PSI_DRIFT, FeatureDrift  # noqa: E402
+from training.drift.features import Sample
+from training.drift.stats import P_VALUE_DRIFT, PSI_DRIFT, FeatureDrift
+from training.plots import plt, save_figure
 
 
 def plot(reference: Sample, window: Sample, labels: list[str], path: Path) -> None:
@@ -34,9 +31,7 @@ def plot(reference: Sample, window: Sample, labels: list[str], path: Path) -> No
     ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=7)
     ax.set_title("predicted class share", fontsize=9)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
+    save_figure(fig, path, 80)
 
 
 def write_report(out: Path, model: str, window_file: Path, window_size: int, drifts: list[FeatureDrift]) -> Path:

@@ -12,7 +12,6 @@ import platform
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
 
 import msgspec
 import onnx
@@ -48,7 +47,7 @@ from training.export.onnx_graph import (
     convert_pipeline,
 )
 from training.export.staging import staged_export
-from training.runs import CONFIG_FILE, load_model, read_metrics
+from training.runs import CONFIG_FILE, load_model, pattern_headline, read_metrics
 
 log = logging.getLogger(__name__)
 
@@ -133,18 +132,6 @@ def _metadata(
             config.data.test_file: sha256_of(root / config.data.test_file),
         },
         library_versions={"python": platform.python_version()} | {lib: version(lib) for lib in LIBRARIES},
-        metrics=_headline_metrics(run_dir),
+        metrics=pattern_headline(read_metrics(run_dir)),
         equivalence=report,
     )
-
-
-def _headline_metrics(run_dir: Path) -> dict[str, Any]:
-    m = read_metrics(run_dir)
-    return {
-        "best_params": m["grid_search"]["best_params"],
-        "best_cv_accuracy": m["grid_search"]["best_cv_accuracy"],
-        "final_cv_accuracy": m["final_model"]["cv_accuracy_mean"],
-        "holdout_accuracy": m["holdout"]["accuracy"],
-        "holdout_macro_f1": m["holdout"]["macro_f1"],
-        "vocabulary_size": m["final_model"]["coefficients"]["vocabulary_size"],
-    }
