@@ -61,6 +61,13 @@ class ImageTooLarge(ImageError):
 
 def decode_image(data: bytes, max_pixels: int) -> Image.Image:
     """Decode PNG or JPEG bytes fully, refusing empty, unknown, truncated and oversized images."""
+    return load_image(open_image(data, max_pixels))
+
+
+def open_image(data: bytes, max_pixels: int) -> Image.Image:
+    """Read only the header: format, size, and for JPEG the reduced scale it will decode at.
+    The returned image's `size` is what `load_image` will decode, so a caller can budget the
+    pixels of many images before decoding any."""
     if not data:
         raise ImageError("image is empty (zero bytes)")
     try:
@@ -75,17 +82,36 @@ def decode_image(data: bytes, max_pixels: int) -> Image.Image:
             # JPEG can decode at 1/2, 1/4 or 1/8 scale straight from the DCT: a large photo becomes
             # 8x cheaper to decode, still at least DRAFT_SIZE pixels on its shorter side.
             image.draft("L", (DRAFT_SIZE, DRAFT_SIZE))
-            image.load()
     except ImageError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageError(f"image refused as a decompression bomb: {exc}") from exc
-    except Image.UnidentifiedImageError as exc:
-        formats = " or ".join(ACCEPTED_FORMATS)
-        raise ImageError(f"not a readable {formats} image (unknown format or broken header)") from exc
-    except (OSError, SyntaxError, ValueError) as exc:  # Pillow's errors for truncated or corrupt data
-        raise ImageError(f"image data is corrupt or truncated: {exc}") from exc
+    except _PILLOW_ERRORS as exc:
+        raise _image_error(exc) from exc
     return image
+
+
+def load_image(image: Image.Image) -> Image.Image:
+    """Decode the pixels of an image from `open_image`."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image.load()
+    except _PILLOW_ERRORS as exc:
+        raise _image_error(exc) from exc
+    return image
+
+
+# What Pillow raises for bad bytes: bombs, unknown formats, truncated or corrupt data.
+_PILLOW_ERRORS = (Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, SyntaxError, ValueError)
+
+
+def _image_error(exc: Exception) -> ImageError:
+    """Pillow's many exceptions for bad bytes → one ImageError saying what is wrong."""
+    if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
+        return ImageError(f"image refused as a decompression bomb: {exc}")
+    if isinstance(exc, Image.UnidentifiedImageError):
+        formats = " or ".join(ACCEPTED_FORMATS)
+        return ImageError(f"not a readable {formats} image (unknown format or broken header)")
+    return ImageError(f"image data is corrupt or truncated: {exc}")
 
 
 def preprocess(image: Image.Image) -> np.ndarray:

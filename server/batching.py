@@ -1,71 +1,100 @@
-"""Micro-batching: requests that arrive together share one model call.
+"""Micro-batching on a model thread: requests that arrive together share one model call, and
+the call runs off the event loop.
 
 onnxruntime's cost per call (binding, string tensors, ~20 small ops) dwarfs its cost per
 product, so under concurrency one call for many requests is much cheaper than one each
-(MLServer's adaptive batching and Triton's dynamic batching do the same). The batch runs in
-`loop.call_soon`, right after the requests the event loop has already parsed in this turn
-have queued their products: a lone request never waits for company."""
+(MLServer's adaptive batching and Triton's dynamic batching do the same). Each model has one
+thread of its own (Triton's scheduler thread): the event loop only queues requests and hands
+results back, so health checks, metrics and other requests keep answering while a batch runs.
+While one batch runs, the requests that arrive queue up and become the next batch; a lone
+request is dispatched at the end of the loop turn that parsed it, never waiting for company."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future
 from typing import Any, Generic, TypeVar
 
 from server.metrics import ModelMetrics
 
 Item = TypeVar("Item")
+Entry = tuple[Sequence[Any], "asyncio.Future[list[Any]]"]
 
 
 class MicroBatcher(Generic[Item]):
-    def __init__(self, predict: Callable[[Sequence[Item]], list[Any]], metrics: ModelMetrics, max_items: int) -> None:
+    def __init__(
+        self,
+        predict: Callable[[Sequence[Item]], list[Any]],
+        metrics: ModelMetrics,
+        max_items: int,
+        executor: Executor,
+    ) -> None:
         self._predict = predict
         self._metrics = metrics
         self.max_items = max_items
-        self._pending: list[tuple[Sequence[Item], asyncio.Future[list[Any]]]] = []
-        self._scheduled = False
+        self._executor = executor  # one thread: one model call at a time per worker
+        self._pending: deque[Entry] = deque()
+        self._busy = False  # a dispatch is scheduled or a batch is running
 
     async def predict(self, items: Sequence[Item]) -> list[Any]:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Any]] = loop.create_future()
         self._pending.append((items, future))
-        if not self._scheduled:
-            self._scheduled = True
-            loop.call_soon(self._run)
+        if not self._busy:
+            self._busy = True
+            # After the requests this loop turn has parsed have queued theirs.
+            loop.call_soon(self._dispatch, loop)
         return await future
 
-    def _run(self) -> None:
-        self._scheduled = False
-        pending, self._pending = self._pending, []
-        for group in self._groups(pending):
-            self._run_group(group)
-
-    def _groups(self, pending: list[tuple[Sequence[Item], Any]]) -> list[list[tuple[Sequence[Item], Any]]]:
-        """Consecutive requests up to max_items products per model call (a larger request runs alone)."""
-        groups: list[list[tuple[Sequence[Item], Any]]] = []
-        size = self.max_items
-        for entry in pending:
-            if size + len(entry[0]) > self.max_items:
-                groups.append([])
-                size = 0
-            groups[-1].append(entry)
-            size += len(entry[0])
-        return groups
-
-    def _run_group(self, group: list[tuple[Sequence[Item], asyncio.Future[list[Any]]]]) -> None:
-        items = [item for request, _ in group for item in request]
-        started = time.perf_counter()
-        try:
-            results = self._predict(items)
-        except Exception as exc:  # every request of the batch learns why
-            for _, future in group:
-                if not future.done():
-                    future.set_exception(exc)
+    def _dispatch(self, loop: asyncio.AbstractEventLoop) -> None:
+        group = self._next_group()
+        if not group:
+            self._busy = False
             return
+        items = [item for request, _ in group for item in request]
+        job = self._executor.submit(self._timed_predict, items)
+        job.add_done_callback(lambda done: _call_soon_threadsafe(loop, self._finish, loop, group, done))
+
+    def _next_group(self) -> list[Entry]:
+        """Consecutive live requests up to max_items products (a larger request runs alone)."""
+        group: list[Entry] = []
+        size = 0
+        while self._pending:
+            items, future = self._pending[0]
+            if future.done():  # cancelled: its client left or its deadline passed
+                self._pending.popleft()
+                continue
+            if group and size + len(items) > self.max_items:
+                break
+            group.append(self._pending.popleft())
+            size += len(items)
+        return group
+
+    def _timed_predict(self, items: list[Any]) -> list[Any]:  # on the model thread
+        started = time.perf_counter()
+        results = self._predict(items)
         self._metrics.observe_inference(time.perf_counter() - started, len(items))
+        return results
+
+    def _finish(self, loop: asyncio.AbstractEventLoop, group: list[Entry], job: Future[list[Any]]) -> None:
+        exc = job.exception()
+        results = job.result() if exc is None else []
         offset = 0
         for request, future in group:
-            if not future.done():  # a client that went away has a cancelled future
+            if future.done():  # cancelled while the batch ran
+                pass
+            elif exc is not None:  # every request of the batch learns why
+                future.set_exception(exc)
+            else:
                 future.set_result(results[offset : offset + len(request)])
             offset += len(request)
+        self._dispatch(loop)  # what queued meanwhile is the next batch
+
+
+def _call_soon_threadsafe(loop: asyncio.AbstractEventLoop, callback: Callable[..., None], *args: Any) -> None:
+    with contextlib.suppress(RuntimeError):  # the loop closed during shutdown: nobody is waiting any more
+        loop.call_soon_threadsafe(callback, *args)

@@ -16,10 +16,11 @@ _settings = ServerSettings.from_env()  # fail here, in the master, on a bad sett
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WORKERS") or os.cpu_count() or 1)
-worker_class = "uvicorn_worker.UvicornWorker"
-timeout = int(os.environ.get("SERVE_WORKER_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("SERVE_GRACEFUL_TIMEOUT", "30"))
-keepalive = 5
+worker_class = "server.worker.worker.GuardedWorker"
+# A last resort: the event loop only does I/O, so no legal request keeps it from answering.
+timeout = _settings.worker_timeout
+graceful_timeout = _settings.graceful_timeout  # covers drain_seconds + request_timeout (settings.py)
+keepalive = _settings.keepalive_seconds
 # gunicorn 27's admin socket defaults to $HOME/.gunicorn/gunicorn.ctl: unwritable on a read-only
 # root filesystem, shared between servers on one host, and unused here.
 control_socket_disable = True

@@ -62,6 +62,20 @@ PREDICTIONS = Counter(
     ["model", "label"],
     namespace=NAMESPACE,
 )
+SHED = Counter(
+    "requests_shed",
+    "Requests answered 503 + Retry-After because the worker was full, by reason: in_flight "
+    "(max_inflight_requests), queue (a model's queued products or images), body_bytes "
+    "(max_buffered_body_bytes)",
+    ["reason"],
+    namespace=NAMESPACE,
+)
+TIMED_OUT = Counter(
+    "requests_timed_out",
+    "Requests ended by a timeout, by phase: header (408), body (408), deadline (504)",
+    ["phase"],
+    namespace=NAMESPACE,
+)
 
 
 class _Children:
@@ -124,8 +138,16 @@ class HttpMetricsMiddleware:
     "unmatched" for 404s). A plain ASGI middleware: Litestar's Prometheus middleware builds a
     Request and label dicts per call, which showed in profiles."""
 
-    def __init__(self, app: Any, excluded_prefixes: tuple[str, ...] = ("/metrics", "/health", "/docs")) -> None:
+    def __init__(
+        self,
+        app: Any,
+        route_paths: frozenset[str] = frozenset(),
+        excluded_prefixes: tuple[str, ...] = ("/metrics", "/health", "/docs"),
+    ) -> None:
         self.app = app
+        # Requests answered before routing (refused by the admission) are counted under their
+        # path when it is a route's: bounded label values, never a client's arbitrary path.
+        self.route_paths = route_paths
         self.excluded_prefixes = excluded_prefixes
         self._seconds = _Children(HTTP_SECONDS)
 
@@ -145,5 +167,6 @@ class HttpMetricsMiddleware:
         try:
             await self.app(scope, receive, send_and_capture)
         finally:
-            key = (scope.get("path_template", "unmatched"), scope["method"], str(status))
+            route = scope.get("path_template") or (scope["path"] if scope["path"] in self.route_paths else "unmatched")
+            key = (route, scope["method"], str(status))
             self._seconds[key].observe(time.perf_counter() - started)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,12 @@ import numpy as np
 from contract.artifact import ArtifactError, ArtifactMetadata, model_dirs, read_metadata
 from contract.text import TextProduct
 from server.batching import MicroBatcher
+from server.capacity import Capacity
 from server.metrics import ModelMetrics
 from server.runtimes.artifact import Predictions
 from server.runtimes.category import CategoryRuntime
 from server.runtimes.pattern import PatternRuntime
+from server.settings import ServerSettings
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,7 @@ class ModelType:
     load: Callable[[Path, int], Any]  # model directory, threads → a warmed-up runtime
     predict: Callable[[Any, Sequence[Any]], Predictions]  # runtime, items → labels and probabilities
     results: Callable[[Predictions], list[Any]]  # what the handler gets back, one per item
+    queue_setting: str  # the setting bounding the items a worker holds for one such model
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class LoadedModel:
     runtime: Any  # a runtime from server/runtimes/, chosen by the artifact's task
     metrics: ModelMetrics
     batcher: MicroBatcher[Any]
+    capacity: Capacity
 
     @property
     def metadata(self) -> ArtifactMetadata:
@@ -62,10 +67,16 @@ def _with_probabilities(predictions: Predictions) -> list[tuple[str, np.ndarray]
 # A new model type is one entry here plus its runtime and codec.
 MODEL_TYPES = {
     "text-classification": ModelType(
-        _load_pattern, lambda runtime, items: runtime.predict(items), lambda predictions: predictions.labels
+        _load_pattern,
+        lambda runtime, items: runtime.predict(items),
+        lambda predictions: predictions.labels,
+        "max_queued_products",
     ),
     "image-classification": ModelType(
-        _load_category, lambda runtime, items: runtime.predict(np.stack(items)), _with_probabilities
+        _load_category,
+        lambda runtime, items: runtime.predict(np.stack(items)),
+        _with_probabilities,
+        "max_queued_images",
     ),
 }
 
@@ -82,10 +93,9 @@ def _batch_predictor(
 
 
 class ModelRegistry:
-    def __init__(self, artifact_dir: Path, intra_op_threads: int, max_batch_items: int) -> None:
-        self.artifact_dir = artifact_dir
-        self.intra_op_threads = intra_op_threads
-        self.max_batch_items = max_batch_items
+    def __init__(self, settings: ServerSettings) -> None:
+        self.settings = settings
+        self.artifact_dir = settings.artifact_dir
         self.models: dict[str, LoadedModel] = {}
         self.ready = False
         self.problem: str | None = "loading"
@@ -113,12 +123,16 @@ class ModelRegistry:
         model_type = MODEL_TYPES.get(metadata.task)
         if model_type is None:
             raise ArtifactError(f"{model_dir}: unknown task {metadata.task!r}; known: {sorted(MODEL_TYPES)}")
-        runtime = model_type.load(model_dir, self.intra_op_threads)
+        settings = self.settings
+        runtime = model_type.load(model_dir, settings.intra_op_threads)
         metrics = ModelMetrics(metadata.name, metadata.labels)
+        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"model-{metadata.name}")
         batcher: MicroBatcher[Any] = MicroBatcher(
-            _batch_predictor(model_type, runtime, metrics), metrics, self.max_batch_items
+            _batch_predictor(model_type, runtime, metrics), metrics, settings.max_batch_products, thread
         )
-        self.models[metadata.name] = LoadedModel(runtime, metrics, batcher)
+        limit = getattr(settings, model_type.queue_setting)
+        capacity = Capacity(metadata.name, limit, model_type.queue_setting, settings.retry_after_seconds)
+        self.models[metadata.name] = LoadedModel(runtime, metrics, batcher, capacity)
         log.info("model loaded", extra={"model": metadata.name, "version": metadata.version, "dir": str(model_dir)})
 
     def get(self, name: str) -> LoadedModel | None:

@@ -12,6 +12,7 @@ import msgspec
 
 ENV_PREFIX = "SERVE_"
 Positive = Annotated[int, msgspec.Meta(ge=1)]
+Seconds = Annotated[float, msgspec.Meta(gt=0)]
 
 
 class SettingsError(Exception):
@@ -29,9 +30,46 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     max_images_per_request: Positive = 256
     max_image_bytes: Positive = 4 << 20  # one decoded image file
     max_image_pixels: Positive = 25_000_000  # width × height from the header; refuses decompression bombs
+    # Pixels decoded for one request, all its images together, from the headers before decoding:
+    # bounds the CPU one legal request can take (~1 s here, benchmarks/RESULTS.md).
+    max_request_pixels: Positive = 100_000_000
     intra_op_threads: Positive = 1
+    decode_threads: Positive = 1  # per worker: threads decoding images off the event loop
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     access_log: bool = False
+
+    # Backpressure, per worker: beyond these a request is answered 503 + Retry-After at once.
+    max_inflight_requests: Positive = 128  # predict requests admitted (reading, waiting or running)
+    max_queued_products: Positive = 4000  # text products waiting for or in a model call
+    max_queued_images: Positive = 512  # images being decoded, waiting for or in a model call
+    retry_after_seconds: Positive = 1
+    request_timeout: Seconds = 10.0  # body received → answer; later is 504
+
+    # Slow and stalled clients.
+    header_timeout: Seconds = 10.0  # connection open or request begun → headers complete
+    body_timeout: Seconds = 30.0  # headers complete → body complete (16 MiB at 0.5 MiB/s)
+    max_header_bytes: Positive = 16 << 10  # request line + headers
+    max_headers: Positive = 100
+    max_buffered_body_bytes: Positive = 64 << 20  # per worker: request bodies held at once
+    keepalive_seconds: Positive = 5
+
+    # Shutdown: on SIGTERM a worker is lame-duck for drain_seconds (readiness 503, still serving,
+    # `Connection: close`), then stops accepting, finishes what it has and exits.
+    drain_seconds: Annotated[float, msgspec.Meta(ge=0)] = 10.0
+    worker_timeout: Positive = 30  # gunicorn kills a worker whose event loop is silent this long
+    graceful_timeout: Positive = 30  # gunicorn's limit for a worker to exit after SIGTERM
+
+    def __post_init__(self) -> None:
+        # A worker must be able to drain and finish its slowest legal request before gunicorn kills it.
+        if self.graceful_timeout <= self.drain_seconds + self.request_timeout:
+            raise ValueError(
+                f"{ENV_PREFIX}GRACEFUL_TIMEOUT={self.graceful_timeout} must exceed {ENV_PREFIX}DRAIN_SECONDS + "
+                f"{ENV_PREFIX}REQUEST_TIMEOUT = {self.drain_seconds + self.request_timeout}"
+            )
+
+    @property
+    def largest_body_bytes(self) -> int:
+        return max(self.max_body_bytes, self.max_category_body_bytes)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:

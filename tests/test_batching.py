@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -23,7 +26,7 @@ class Recorder:
 
 
 def _batcher(model: Recorder, max_items: int = 256) -> MicroBatcher[str]:
-    return MicroBatcher(model, ModelMetrics("test-batching", []), max_items)
+    return MicroBatcher(model, ModelMetrics("test-batching", []), max_items, ThreadPoolExecutor(1))
 
 
 def test_concurrent_requests_share_one_call_and_get_their_own_results() -> None:

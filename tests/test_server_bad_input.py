@@ -55,6 +55,43 @@ CASES = {
     ),
     "deeply nested": (b"[" * 30_000 + b"]" * 30_000, JSON_HEADERS, 422, "Expected `object`, got `array`"),
     "deeply nested object": (b'[{"name":' + b"[" * 20_000 + b"]" * 20_000 + b"}]", JSON_HEADERS, 422, "$[0].name"),
+    # Nesting where msgspec skips rather than validates: an unknown field, or inside an ignored value.
+    "deep nesting in an unknown field": (
+        b'[{"name":"a","description":"b","product_id":1,"x":' + b"[" * 1_000 + b"]" * 1_000 + b"}]",
+        JSON_HEADERS,
+        400,
+        "nested too deeply",
+    ),
+    "deep object nesting in an unknown field": (
+        b'[{"name":"a","description":"b","product_id":1,"x":' + b'{"a":' * 5_000 + b"1" + b"}" * 5_000 + b"}]",
+        JSON_HEADERS,
+        400,
+        "nested too deeply",
+    ),
+    "compressed body": (
+        json.dumps([GOOD]).encode(),
+        JSON_HEADERS | {"Content-Encoding": "gzip"},
+        415,
+        "Content-Encoding 'gzip' is not supported",
+    ),
+    "id beyond int64": (
+        json.dumps([GOOD | {"product_id": 2**63}]).encode(),
+        JSON_HEADERS,
+        422,
+        "<= 9223372036854775807 - at `$[0].product_id`",
+    ),
+    "id below int64": (
+        json.dumps([GOOD | {"product_id": -(2**63) - 1}]).encode(),
+        JSON_HEADERS,
+        422,
+        ">= -9223372036854775808 - at `$[0].product_id`",
+    ),
+    "string id over length": (
+        json.dumps([GOOD, GOOD | {"product_id": "i" * 2001}]).encode(),
+        JSON_HEADERS,
+        422,
+        "$[1].product_id has 2001 characters, limit max_field_chars=2000",
+    ),
     "body over limit": (
         json.dumps([GOOD | {"description": "x" * 70_000}]).encode(),
         JSON_HEADERS,

@@ -11,11 +11,11 @@ from typing import Annotated
 
 import msgspec
 import numpy as np
+from PIL import Image
 
-from contract.image import ImageError, ImageTooLarge, decode_image, preprocess
+from contract.image import ImageError, ImageTooLarge, load_image, open_image, preprocess
 from server.codecs.errors import RequestError
-from server.codecs.pattern import ProductId
-from server.codecs.products import ProductListDecoder
+from server.codecs.products import ProductId, ProductListDecoder
 
 Base64Image = Annotated[
     str,
@@ -39,36 +39,74 @@ class CategoryPrediction(msgspec.Struct, frozen=True, omit_defaults=True):
 
 
 class CategoryRequestDecoder:
-    """JSON → products → (n, 1, 28, 28) model inputs, with the configured limits."""
+    """JSON → products → (n, 1, 28, 28) model inputs, with the configured limits.
 
-    def __init__(self, max_products: int, max_image_bytes: int, max_image_pixels: int) -> None:
-        self._products = ProductListDecoder(CategoryProduct, max_products, "max_images_per_request")
+    In two steps so that the server can admit the products before decoding any image: products
+    (JSON only), then model inputs (base64, every header read and the request's pixel budget
+    checked before any pixel is decoded)."""
+
+    def __init__(
+        self,
+        max_products: int,
+        max_image_bytes: int,
+        max_image_pixels: int,
+        max_request_pixels: int,
+        max_field_chars: int,
+    ) -> None:
+        self._products = ProductListDecoder(CategoryProduct, max_products, "max_images_per_request", max_field_chars)
         self.max_image_bytes = max_image_bytes
         self.max_image_pixels = max_image_pixels
+        self.max_request_pixels = max_request_pixels
 
-    def decode(self, body: bytes) -> tuple[list[CategoryProduct], np.ndarray]:
-        products = self._products.decode(body)
+    def products(self, body: bytes) -> list[CategoryProduct]:
+        return self._products.decode(body)
+
+    def model_inputs(self, products: list[CategoryProduct]) -> np.ndarray:
+        images = [self._open(i, product) for i, product in enumerate(products)]
+        pixels = sum(image.width * image.height for image in images)
+        if pixels > self.max_request_pixels:
+            raise RequestError(
+                413,
+                f"the {len(images)} images of this request have {pixels} pixels to decode, "
+                f"limit max_request_pixels={self.max_request_pixels}: send fewer or smaller images per request",
+            )
         inputs = np.empty((len(products), 1, 28, 28), dtype=np.float32)
+        images.reverse()  # popped in request order: one decoded image in memory at a time
         for i, product in enumerate(products):
-            inputs[i, 0] = self.model_input(i, product)
-        return products, inputs
+            inputs[i, 0] = self._input(i, product, images.pop())
+        return inputs
 
     def model_input(self, index: int, product: CategoryProduct) -> np.ndarray:
         """One product's image → (28, 28) model input; a RequestError names the product."""
-        where = f"$[{index}].image (product_id {product.product_id!r})"
+        return self._input(index, product, self._open(index, product))
+
+    def _open(self, index: int, product: CategoryProduct) -> Image.Image:
         text = product.image
         if text.startswith("data:"):
             text = text.partition(",")[2]
-        if len(text) * 3 // 4 > self.max_image_bytes + 2:  # known from the length, before decoding
-            raise RequestError(
-                413, f"{where}: about {len(text) * 3 // 4} bytes, limit max_image_bytes={self.max_image_bytes}"
-            )
+        size = len(text) * 3 // 4  # known from the length, before decoding
+        if size > self.max_image_bytes + 2:
+            limit = self.max_image_bytes
+            raise RequestError(413, f"{_where(index, product)}: about {size} bytes, limit max_image_bytes={limit}")
         try:
             data = binascii.a2b_base64(text, strict_mode=True)
         except (binascii.Error, ValueError) as exc:
-            raise RequestError(422, f"{where}: not valid base64: {exc}") from exc
+            raise RequestError(422, f"{_where(index, product)}: not valid base64: {exc}") from exc
         try:
-            return preprocess(decode_image(data, self.max_image_pixels))
+            return open_image(data, self.max_image_pixels)
         except ImageError as exc:
-            status = 413 if isinstance(exc, ImageTooLarge) else 422
-            raise RequestError(status, f"{where}: {exc}") from exc
+            raise _image_request_error(index, product, exc) from exc
+
+    def _input(self, index: int, product: CategoryProduct, image: Image.Image) -> np.ndarray:
+        try:
+            return preprocess(load_image(image))
+        except ImageError as exc:
+            raise _image_request_error(index, product, exc) from exc
+
+
+def _where(index: int, product: CategoryProduct) -> str:
+    return f"$[{index}].image (product_id {product.product_id!r})"
+
+
+def _image_request_error(index: int, product: CategoryProduct, exc: ImageError) -> RequestError:
+    return RequestError(413 if isinstance(exc, ImageTooLarge) else 422, f"{_where(index, product)}: {exc}")

@@ -1,12 +1,36 @@
-"""Errors a codec raises for a bad request; the REST layer maps them to 4xx responses."""
+"""Errors a request can meet, and their wire format: every error, from a route, the admission
+middleware or the HTTP connection itself, answers JSON `{"status_code", "detail"}`."""
 
 from __future__ import annotations
+
+import msgspec
+
+
+class ErrorBody(msgspec.Struct, frozen=True):
+    status_code: int
+    detail: str
+
+
+_encoder = msgspec.json.Encoder()
+
+
+def encode_error(status: int, detail: str) -> bytes:
+    return _encoder.encode(ErrorBody(status, detail))
 
 
 class RequestError(Exception):
     """The client sent something the API cannot accept. `status` is the HTTP status."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.headers = headers or {}
+
+
+class Overloaded(RequestError):
+    """The worker has admitted as much work as it may hold: 503, come back after `retry_after` s."""
+
+    def __init__(self, detail: str, retry_after: int, reason: str) -> None:
+        super().__init__(503, detail, {"Retry-After": str(retry_after)})
+        self.reason = reason  # the shed counter's label

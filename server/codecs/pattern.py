@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import msgspec
 
 from server.codecs.errors import RequestError
-from server.codecs.products import ProductListDecoder
-
-ProductId = Annotated[int | str, msgspec.Meta(description="Catalogue id, echoed as given (integer or string)")]
+from server.codecs.products import ProductId, ProductListDecoder
 
 
 class PatternProduct(msgspec.Struct, frozen=True):
@@ -27,7 +23,7 @@ class PatternRequestDecoder:
     """Decodes a raw body in one typed msgspec pass, then applies the configured limits."""
 
     def __init__(self, max_products: int, max_field_chars: int) -> None:
-        self._products = ProductListDecoder(PatternProduct, max_products, "max_products_per_request")
+        self._products = ProductListDecoder(PatternProduct, max_products, "max_products_per_request", max_field_chars)
         self.max_field_chars = max_field_chars
 
     def decode(self, body: bytes) -> list[PatternProduct]:

@@ -1,10 +1,12 @@
 """`create_app(settings)` builds the Litestar app; gunicorn serves `create_server()`, the app
-inside the HTTP metrics middleware."""
+inside the admission middleware (in-flight bound, deadline) inside the HTTP metrics middleware."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging.config
+from concurrent.futures import ThreadPoolExecutor
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -13,6 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.prometheus import PrometheusController
 
+from server.admission import AdmissionMiddleware
 from server.codecs.category import CategoryRequestDecoder
 from server.codecs.errors import RequestError
 from server.codecs.pattern import PatternRequestDecoder
@@ -25,10 +28,13 @@ from server.settings import ServerSettings
 
 
 def create_server(settings: ServerSettings | None = None) -> HttpMetricsMiddleware:
-    """What gunicorn runs. The metrics middleware wraps the app from outside: Litestar wraps each
-    of its own middlewares in another exception-handling layer (a cost on every request), and
-    from outside it also counts requests that match no route."""
-    return HttpMetricsMiddleware(create_app(settings))
+    """What gunicorn runs. The middlewares wrap the app from outside: Litestar wraps each of its
+    own middlewares in another exception-handling layer (a cost on every request); from outside,
+    metrics also count requests that match no route and requests the admission refused."""
+    settings = settings or ServerSettings.from_env()
+    app = create_app(settings)
+    route_paths = frozenset(route.path for route in app.routes)
+    return HttpMetricsMiddleware(AdmissionMiddleware(app, settings), route_paths)
 
 
 class MetricsController(PrometheusController):
@@ -38,14 +44,25 @@ class MetricsController(PrometheusController):
 def create_app(settings: ServerSettings | None = None) -> Litestar:
     settings = settings or ServerSettings.from_env()
     logging.config.dictConfig(logging_config(settings.log_level, settings.access_log))
-    registry = ModelRegistry(settings.artifact_dir, settings.intra_op_threads, settings.max_batch_products)
+    registry = ModelRegistry(settings)
+    # Image decoding runs here, off the event loop (Pillow releases the GIL while decoding).
+    decode_pool = ThreadPoolExecutor(max_workers=settings.decode_threads, thread_name_prefix="decode")
     pattern_handlers = routes.pattern_routes(settings.max_products_per_request)
     category_handlers = routes.category_routes(settings.max_images_per_request, settings.max_category_body_bytes)
 
     async def load_models() -> None:
-        # Started, not awaited: liveness answers while models load; readiness waits for them.
-        # load_all records its own failures, so the future has nothing to retrieve.
-        asyncio.get_running_loop().run_in_executor(None, registry.load_all)
+        # Awaited: uvicorn starts accepting connections only after the startup hooks, so a new or
+        # restarted worker takes no request before its models are loaded and warmed up (the
+        # other workers serve meanwhile). load_all records its own failures: a worker whose model
+        # failed still serves liveness and says why it is not ready.
+        await asyncio.get_running_loop().run_in_executor(None, registry.load_all)
+        # Everything alive now (app, models, libraries) lives as long as the worker: moved out of
+        # the collector's sight, a full collection walks only request garbage. Without this each
+        # gen-2 collection paused the worker ~35 ms, the single-product p99 (benchmarks/PROFILE.md).
+        gc.freeze()
+
+    async def stop_decoding() -> None:
+        decode_pool.shutdown(wait=False, cancel_futures=True)
 
     return Litestar(
         route_handlers=[
@@ -57,6 +74,7 @@ def create_app(settings: ServerSettings | None = None) -> Litestar:
             MetricsController,
         ],
         on_startup=[load_models],
+        on_shutdown=[stop_decoding],
         request_max_body_size=settings.max_body_bytes,
         exception_handlers={
             RequestError: request_error_handler,
@@ -73,9 +91,14 @@ def create_app(settings: ServerSettings | None = None) -> Litestar:
             {
                 "settings": settings,
                 "registry": registry,
+                "decode_pool": decode_pool,
                 "pattern_decoder": PatternRequestDecoder(settings.max_products_per_request, settings.max_field_chars),
                 "category_decoder": CategoryRequestDecoder(
-                    settings.max_images_per_request, settings.max_image_bytes, settings.max_image_pixels
+                    settings.max_images_per_request,
+                    settings.max_image_bytes,
+                    settings.max_image_pixels,
+                    settings.max_request_pixels,
+                    settings.max_field_chars,
                 ),
             }
         ),

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_500_INTERNAL_SERVER_ERROR
 
-from server.codecs.errors import RequestError
+from server.codecs.errors import ErrorBody, Overloaded, RequestError
+from server.metrics import SHED
 
 log = logging.getLogger(__name__)
 
@@ -17,18 +17,15 @@ log = logging.getLogger(__name__)
 BODY_LIMIT_SETTING = "body_limit_setting"  # key in a route's `opt`: which setting is its body limit
 
 
-class ErrorBody(msgspec.Struct, frozen=True):
-    status_code: int
-    detail: str
-
-
-def error_response(status: int, detail: str) -> Response[ErrorBody]:
-    return Response(ErrorBody(status, detail), status_code=status)
+def error_response(status: int, detail: str, headers: dict[str, str] | None = None) -> Response[ErrorBody]:
+    return Response(ErrorBody(status, detail), status_code=status, headers=headers)
 
 
 def request_error_handler(request: Request, exc: RequestError) -> Response:
+    if isinstance(exc, Overloaded):
+        SHED.labels(exc.reason).inc()
     log.info("request rejected", extra={"path": request.url.path, "status": exc.status, "detail": exc.detail[:500]})
-    return error_response(exc.status, exc.detail)
+    return error_response(exc.status, exc.detail, exc.headers)
 
 
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:

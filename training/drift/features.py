@@ -134,7 +134,13 @@ def category_drift(model_dir: Path, fashion_dir: Path, window: list[dict]) -> tu
     runtime = CategoryRuntime(model_dir)
     # The server's own decoding and limits: the window is read exactly as the API would read it.
     settings = ServerSettings()
-    decoder = CategoryRequestDecoder(len(window), settings.max_image_bytes, settings.max_image_pixels)
+    decoder = CategoryRequestDecoder(
+        len(window),
+        settings.max_image_bytes,
+        settings.max_image_pixels,
+        settings.max_request_pixels,
+        settings.max_field_chars,
+    )
     inputs = np.empty((len(window), 1, 28, 28), dtype=np.float32)
     for i, item in enumerate(window):
         try:

@@ -1,0 +1,37 @@
+"""Backpressure per model: how many items (products or images) a worker holds for one model,
+waiting or running. A request that would take it over the limit is refused at once with 503 +
+Retry-After (Triton's `max_queue_size`, Ray Serve's `max_queued_requests`) instead of waiting
+behind work the worker cannot finish in time. Used from the event loop only: no lock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from server.codecs.errors import Overloaded
+
+
+class Capacity:
+    def __init__(self, model: str, limit: int, setting: str, retry_after: int) -> None:
+        self.model = model
+        self.limit = limit
+        self.setting = setting  # named in the refusal, e.g. max_queued_products
+        self.retry_after = retry_after
+        self.in_use = 0
+
+    @contextmanager
+    def reserve(self, items: int) -> Iterator[None]:
+        # A request larger than the limit is still served when the model is idle: every legal
+        # request must be possible, it just runs alone.
+        if self.in_use and self.in_use + items > self.limit:
+            raise Overloaded(
+                f"model {self.model!r} is full in this worker: {self.in_use} items queued, this request "
+                f"adds {items}, limit {self.setting}={self.limit}; retry after {self.retry_after} s",
+                self.retry_after,
+                "queue",
+            )
+        self.in_use += items
+        try:
+            yield
+        finally:
+            self.in_use -= items

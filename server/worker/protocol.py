@@ -1,0 +1,248 @@
+"""HTTP/1.1 connections that no client can hold hostage.
+
+uvicorn's httptools protocol with what it lacks in front of untrusted clients:
+- a header timeout: a connection must complete its request line and headers within
+  `header_timeout` of opening or of starting a request (slowloris, idle sockets), else 408;
+- a body timeout: the body must arrive within `body_timeout` of the headers, else 408;
+- limits on the header block's bytes and on the number of header fields: 431;
+- a per-worker budget of request-body bytes held at once (announced Content-Length reserved when
+  the headers arrive, chunked bodies as they come): beyond it 503 + Retry-After before a byte of
+  the body is buffered, so stalled uploads cannot grow a worker past its memory request;
+- while the worker drains after SIGTERM, every answer carries `Connection: close`, and a
+  connection accepted but not yet read is answered rather than closed.
+Each refusal answers the API's JSON error body and closes the connection."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+from server.codecs.errors import encode_error
+from server.lifecycle import LIFECYCLE
+from server.metrics import SHED, TIMED_OUT
+from server.settings import ServerSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    header_timeout: float
+    body_timeout: float
+    max_header_bytes: int
+    max_headers: int
+    largest_body_bytes: int  # a body above every route's limit is refused by the app unread
+    retry_after: int
+
+    @classmethod
+    def from_settings(cls, settings: ServerSettings) -> ConnectionLimits:
+        return cls(
+            settings.header_timeout,
+            settings.body_timeout,
+            settings.max_header_bytes,
+            settings.max_headers,
+            settings.largest_body_bytes,
+            settings.retry_after_seconds,
+        )
+
+
+class BodyBudget:
+    """Request-body bytes this worker holds at once, from headers to answer. Event loop only."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.in_use = 0
+
+    def take(self, size: int) -> bool:
+        if self.in_use and self.in_use + size > self.limit:
+            return False  # a body larger than the whole budget is still taken when nothing else is held
+        self.in_use += size
+        return True
+
+    def give_back(self, size: int) -> None:
+        self.in_use -= size
+
+
+class Refused(Exception):
+    """Raised inside a parser callback; answered by `send_400_response`, which uvicorn calls
+    for any parser error."""
+
+    def __init__(self, status: int, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = headers
+
+
+class GuardedHttpProtocol(HttpToolsProtocol):
+    def __init__(self, *args: Any, limits: ConnectionLimits, budget: BodyBudget, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = limits
+        self.budget = budget
+        self._timer: asyncio.TimerHandle | None = None
+        self._requests = 0  # requests begun on this connection
+        self._in_headers = False  # a request has begun and its headers are not complete
+        self._header_bytes = 0
+        self._held: deque[int] = deque()  # body bytes held per request not yet answered, in order
+        self._chunked = False  # the current request's body has no Content-Length
+        self._refused: Refused | None = None
+
+    # Connection events
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm(self.limits.header_timeout, self._header_timed_out)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        while self._held:
+            self.budget.give_back(self._held.popleft())
+        super().connection_lost(exc)
+
+    def shutdown(self) -> None:
+        # Called when the worker stops. A connection accepted but not yet read belongs to a client
+        # that is sending its request now: answer it (draining answers close the connection); the
+        # header timeout bounds the wait. Idle keep-alive connections close as uvicorn does.
+        if self._requests == 0 and not self.transport.is_closing():
+            return
+        super().shutdown()
+
+    # Parser callbacks
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._requests += 1
+        self._in_headers = True
+        self._header_bytes = 0
+        self._arm(self.limits.header_timeout, self._header_timed_out)
+
+    def on_url(self, url: bytes) -> None:
+        self._count_header_bytes(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_header_bytes(len(name) + len(value) + 4)
+        if len(self.headers) >= self.limits.max_headers:
+            raise self._refuse(431, f"more than {self.limits.max_headers} header fields, limit max_headers")
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._in_headers = False
+        self._disarm()
+        length, self._chunked = self._body_length()
+        held = min(length, self.limits.largest_body_bytes)
+        if not self.budget.take(held):
+            raise self._overloaded()
+        self._held.append(held)
+        super().on_headers_complete()
+        if LIFECYCLE.draining and self.cycle is not None:
+            self.cycle.keep_alive = False  # lame duck: the client reconnects, to another pod
+        if length or self._chunked:
+            self._arm(self.limits.body_timeout, self._body_timed_out)
+
+    def on_body(self, body: bytes) -> None:
+        if self._chunked and self._held:
+            if not self.budget.take(len(body)):
+                raise self._overloaded()
+            self._held[-1] += len(body)
+        super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        self._disarm()
+        super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        if self._held:
+            self.budget.give_back(self._held.popleft())
+        super().on_response_complete()
+
+    # Refusals
+
+    def send_400_response(self, msg: str) -> None:
+        refused, self._refused = self._refused, None
+        if refused is None:
+            refused = Refused(400, f"invalid HTTP request: {msg}")
+        self._answer_and_close(refused.status, refused.detail, refused.headers)
+
+    def _refuse(self, status: int, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()) -> Refused:
+        self._refused = Refused(status, detail, headers)
+        return self._refused
+
+    def _overloaded(self) -> Refused:
+        SHED.labels("body_bytes").inc()
+        retry_after = str(self.limits.retry_after)
+        return self._refuse(
+            503,
+            f"worker is full: {self.budget.in_use} bytes of request bodies held, limit max_buffered_body_bytes="
+            f"{self.budget.limit}; retry after {retry_after} s",
+            ((b"retry-after", retry_after.encode()),),
+        )
+
+    def _count_header_bytes(self, size: int) -> None:
+        self._header_bytes += size
+        if self._header_bytes > self.limits.max_header_bytes:
+            raise self._refuse(
+                431, f"request line and headers over {self.limits.max_header_bytes} bytes, limit max_header_bytes"
+            )
+
+    def _header_timed_out(self) -> None:
+        TIMED_OUT.labels("header").inc()
+        if self._in_headers:
+            self._answer_and_close(408, f"headers not complete within header_timeout={self.limits.header_timeout} s")
+        else:  # opened and never used: nobody to answer
+            self.transport.close()
+
+    def _body_timed_out(self) -> None:
+        TIMED_OUT.labels("body").inc()
+        if self.cycle is not None and not self.cycle.response_started:
+            self._answer_and_close(408, f"body not complete within body_timeout={self.limits.body_timeout} s")
+        else:
+            self.transport.close()
+
+    def _answer_and_close(self, status: int, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+        if self.transport.is_closing():
+            return
+        log.info("connection refused a request", extra={"status": status, "detail": detail, "client": self.client})
+        body = encode_error(status, detail)
+        head = [STATUS_LINE[status]]
+        for name, value in (
+            *self.server_state.default_headers,
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+            *headers,
+        ):
+            head += [name, b": ", value, b"\r\n"]
+        self.transport.write(b"".join([*head, b"\r\n", body]))
+        if self.cycle is not None and not self.cycle.response_complete:
+            # The app, if it is still reading or working, learns the client is gone; what it sends is dropped.
+            self.cycle.disconnected = True
+            self.cycle.message_event.set()
+        self.transport.close()
+
+    # Helpers
+
+    def _body_length(self) -> tuple[int, bool]:
+        """(Content-Length or 0, chunked?) of the request whose headers just completed."""
+        length, chunked = 0, False
+        for name, value in self.headers:
+            if name == b"content-length" and value.strip().isdigit():
+                length = int(value)
+            elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                chunked = True
+        return length, chunked
+
+    def _arm(self, delay: float, callback: Callable[[], None]) -> None:
+        self._disarm()
+        self._timer = self.loop.call_later(delay, callback)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None

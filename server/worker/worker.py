@@ -1,0 +1,37 @@
+"""The gunicorn worker class (`worker_class` in server/gunicorn_conf.py): uvicorn's worker with
+guarded connections (protocol.py) and the lame-duck drain (drain.py)."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Any
+
+from gunicorn.arbiter import Arbiter
+from uvicorn_worker import UvicornWorker
+
+from server.settings import ServerSettings
+from server.worker.drain import DrainingServer
+from server.worker.protocol import BodyBudget, ConnectionLimits, GuardedHttpProtocol
+
+
+class GuardedWorker(UvicornWorker):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        settings = ServerSettings.from_env()
+        # uvicorn builds one protocol per connection from this; all share the worker's body budget.
+        self.config.http = functools.partial(
+            GuardedHttpProtocol,
+            limits=ConnectionLimits.from_settings(settings),
+            budget=BodyBudget(settings.max_buffered_body_bytes),
+        )
+        self.drain_seconds = settings.drain_seconds
+
+    async def _serve(self) -> None:
+        # UvicornWorker._serve with the draining server in place of uvicorn's.
+        self.config.app = self.wsgi
+        server = DrainingServer(self.config, self.drain_seconds, self.sockets)
+        self._install_sigquit_handler()
+        await server.serve(sockets=self.sockets)
+        if not server.started:
+            sys.exit(Arbiter.WORKER_BOOT_ERROR)
