@@ -1,5 +1,5 @@
 """The gunicorn worker class (`worker_class` in server/gunicorn_conf.py): uvicorn's worker with
-guarded connections (protocol.py) and the lame-duck drain (drain.py)."""
+guarded connections (protocol.py), their timeout sweep and the lame-duck drain (server.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,17 @@ from gunicorn.arbiter import Arbiter
 from uvicorn_worker import UvicornWorker
 
 from server.settings import ServerSettings
-from server.worker.drain import DrainingServer
 from server.worker.protocol import BodyBudget, ConnectionLimits, GuardedHttpProtocol
+from server.worker.server import GuardedServer
 
 
 class GuardedWorker(UvicornWorker):
+    # The standard library's event loop, not uvloop: under a flood of busy keep-alive connections
+    # uvloop stopped accepting new ones until the flood ended (readiness probes waited 3-5 s with
+    # 1,024 connections); asyncio's loop accepted them within ~0.1 s at equal throughput
+    # (benchmarks/PROFILE.md).
+    CONFIG_KWARGS = {"loop": "asyncio", "http": "httptools"}
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         settings = ServerSettings.from_env()
@@ -28,9 +34,9 @@ class GuardedWorker(UvicornWorker):
         self.drain_seconds = settings.drain_seconds
 
     async def _serve(self) -> None:
-        # UvicornWorker._serve with the draining server in place of uvicorn's.
+        # UvicornWorker._serve with the guarded server in place of uvicorn's.
         self.config.app = self.wsgi
-        server = DrainingServer(self.config, self.drain_seconds, self.sockets)
+        server = GuardedServer(self.config, self.drain_seconds, self.sockets)
         self._install_sigquit_handler()
         await server.serve(sockets=self.sockets)
         if not server.started:

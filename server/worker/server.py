@@ -1,4 +1,5 @@
-"""uvicorn's server with a lame-duck drain: what a worker does between SIGTERM and exit.
+"""uvicorn's server, guarded: a periodic sweep of connection timeouts, and a lame-duck drain that
+is what a worker does between SIGTERM and exit.
 
 uvicorn on SIGTERM closes its listener and every idle keep-alive connection at once: requests
 already sent on those connections, or waiting in the kernel's accept queue, are reset. Here
@@ -24,20 +25,22 @@ from uvicorn.server import Server
 
 from server.lifecycle import LIFECYCLE
 from server.worker.listener import master_has_closed, refuse_new_connections
+from server.worker.protocol import GuardedHttpProtocol
 
 log = logging.getLogger(__name__)
 
 # After new SYNs are dropped, time for handshakes already under way (one round trip) to complete
 # and be accepted before the listener closes.
 SETTLE_SECONDS = 0.5
+SWEEP_TICKS = 2  # uvicorn ticks every 0.1 s: connection timeouts are checked every 0.2 s
 
 
-class DrainingServer(Server):
+class GuardedServer(Server):
     def __init__(self, config: Config, drain_seconds: float, listeners: Sequence[socket.socket]) -> None:
         super().__init__(config)
         self.drain_seconds = drain_seconds
         self.listeners = listeners
-        self._stopping = False
+        self._draining_task: asyncio.Task[None] | None = None
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if sig == signal.SIGTERM and not LIFECYCLE.draining:
@@ -46,11 +49,18 @@ class DrainingServer(Server):
         super().handle_exit(sig, frame)  # SIGINT, or a second SIGTERM: stop now
 
     async def on_tick(self, counter: int) -> bool:
-        if LIFECYCLE.draining and not self._stopping:
-            self._stopping = True
+        if counter % SWEEP_TICKS == 0:
+            self._sweep()
+        if LIFECYCLE.draining and self._draining_task is None:
             log.info("draining: readiness 503, answers close their connections", extra={"seconds": self.drain_seconds})
-            asyncio.get_running_loop().create_task(self._drain())
+            self._draining_task = asyncio.get_running_loop().create_task(self._drain())
         return await super().on_tick(counter)
+
+    def _sweep(self) -> None:
+        now = asyncio.get_running_loop().time()
+        for connection in list(self.server_state.connections):
+            if isinstance(connection, GuardedHttpProtocol):
+                connection.check_timeouts(now)
 
     async def _drain(self) -> None:
         await asyncio.sleep(self.drain_seconds)
