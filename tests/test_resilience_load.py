@@ -169,14 +169,16 @@ def test_1024_connections_are_shed_not_queued(tmp_path: Path, data_dir: Path) ->
 
 
 def test_a_503_is_json_with_retry_after_on_the_wire(tmp_path: Path) -> None:
-    with running_server(tmp_path, workers=1, SERVE_MAX_INFLIGHT_REQUESTS="1") as server:
-        with socket.create_connection(address(server), timeout=10) as held:
-            held.sendall(request_head("/predict", 100) + b"[")
-            time.sleep(0.2)
-            with socket.create_connection(address(server), timeout=10) as sock:
-                payload = json.dumps([PRODUCT]).encode()
-                sock.sendall(request_head("/predict", len(payload)) + payload)
-                answer = read_response(sock)
+    payload = json.dumps([PRODUCT]).encode()
+    with (
+        running_server(tmp_path, workers=1, SERVE_MAX_INFLIGHT_REQUESTS="1") as server,
+        socket.create_connection(address(server), timeout=10) as held,
+    ):
+        held.sendall(request_head("/predict", 100) + b"[")  # the one request the worker admits
+        time.sleep(0.2)
+        with socket.create_connection(address(server), timeout=10) as sock:
+            sock.sendall(request_head("/predict", len(payload)) + payload)
+            answer = read_response(sock)
     assert answer.status == 503 and answer.headers["content-type"] == "application/json"
     assert answer.headers["retry-after"] == "1" and answer.json()["status_code"] == 503
 
