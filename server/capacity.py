@@ -19,19 +19,29 @@ class Capacity:
         self.retry_after = retry_after
         self.in_use = 0
 
+    def check_room(self) -> None:
+        """Refuse before decoding when the model is already full: a request of any size would be
+        refused after decoding, and decoding 32 photos only to refuse them costs what serving does."""
+        if self.in_use >= self.limit:
+            raise self._overloaded(None)
+
     @contextmanager
     def reserve(self, items: int) -> Iterator[None]:
         # A request larger than the limit is still served when the model is idle: every legal
         # request must be possible, it just runs alone.
         if self.in_use and self.in_use + items > self.limit:
-            raise Overloaded(
-                f"model {self.model!r} is full in this worker: {self.in_use} items queued, this request "
-                f"adds {items}, limit {self.setting}={self.limit}; retry after {self.retry_after} s",
-                self.retry_after,
-                "queue",
-            )
+            raise self._overloaded(items)
         self.in_use += items
         try:
             yield
         finally:
             self.in_use -= items
+
+    def _overloaded(self, items: int | None) -> Overloaded:
+        adds = f", this request adds {items}" if items is not None else ""
+        return Overloaded(
+            f"model {self.model!r} is full in this worker: {self.in_use} items queued{adds}, "
+            f"limit {self.setting}={self.limit}; retry after {self.retry_after} s",
+            self.retry_after,
+            "queue",
+        )

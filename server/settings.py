@@ -39,9 +39,11 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     access_log: bool = False
 
     # Backpressure, per worker: beyond these a request is answered 503 + Retry-After at once.
+    # Queues hold ~0.5 s of work at the measured throughput of one worker (benchmarks/RESULTS.md):
+    # ~34,000 products/s in batches of 100, ~1,400 photos/s in batches of 32.
     max_inflight_requests: Positive = 128  # predict requests admitted (reading, waiting or running)
-    max_queued_products: Positive = 4000  # text products waiting for or in a model call
-    max_queued_images: Positive = 512  # images being decoded, waiting for or in a model call
+    max_queued_products: Positive = 16_000  # text products waiting for or in a model call
+    max_queued_images: Positive = 700  # images being decoded, waiting for or in a model call
     retry_after_seconds: Positive = 1
     request_timeout: Seconds = 10.0  # body received → answer; later is 504
 
@@ -65,6 +67,13 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             raise ValueError(
                 f"{ENV_PREFIX}GRACEFUL_TIMEOUT={self.graceful_timeout} must exceed {ENV_PREFIX}DRAIN_SECONDS + "
                 f"{ENV_PREFIX}REQUEST_TIMEOUT = {self.drain_seconds + self.request_timeout}"
+            )
+        # Connections idle since before the drain are closed by the keep-alive timeout during it;
+        # a shorter drain would close them at its end, under a client that may be sending.
+        if 0 < self.drain_seconds < self.keepalive_seconds:
+            raise ValueError(
+                f"{ENV_PREFIX}DRAIN_SECONDS={self.drain_seconds} must be 0 or at least "
+                f"{ENV_PREFIX}KEEPALIVE_SECONDS={self.keepalive_seconds}"
             )
 
     @property

@@ -55,6 +55,7 @@ def running_server(tmp: Path, workers: int = 2, wait_ready: bool = True, **env: 
         "PORT": str(port),
         "WORKERS": str(workers),
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "SERVE_DRAIN_SECONDS": "0",  # tests stop servers often; the drain tests set their own
         **env,
     }
     with log_path.open("wb") as log:

@@ -10,6 +10,7 @@ import re
 import yaml
 
 from server import metrics
+from server.settings import ServerSettings
 from tests.conftest import ROOT
 
 DEPLOY = ROOT / "deploy"
@@ -47,14 +48,15 @@ def test_pod_runs_non_root_read_only_with_resources() -> None:
     assert "memory" in container["resources"]["limits"]
 
 
-def test_termination_grace_covers_pre_stop_and_graceful_timeout() -> None:
+def test_termination_grace_covers_the_drain_and_graceful_timeout() -> None:
     pod = _load("deployment.yaml")["spec"]["template"]["spec"]
     container = _container()
-    pre_stop = int(
-        re.search(r"sleep\((\d+)\)", " ".join(container["lifecycle"]["preStop"]["exec"]["command"])).group(1)
-    )
-    graceful = int({e["name"]: e["value"] for e in container["env"]}["SERVE_GRACEFUL_TIMEOUT"])
-    assert pod["terminationGracePeriodSeconds"] > pre_stop + graceful
+    env = {e["name"]: e["value"] for e in container["env"]}
+    # The manifest's settings, read by the server's own settings class: consistent or refused.
+    settings = ServerSettings.from_env(env)
+    assert settings.drain_seconds >= 5  # endpoints removal propagates while the pod still serves
+    assert pod["terminationGracePeriodSeconds"] > settings.graceful_timeout
+    assert "lifecycle" not in container  # the server drains itself; a preStop sleep would only add to it
 
 
 def test_autoscaler_budget_and_service_select_the_deployment() -> None:

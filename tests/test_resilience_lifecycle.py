@@ -29,7 +29,7 @@ CLIENTS = 16
 
 def test_in_flight_requests_finish_and_the_worker_keeps_serving_while_draining(tmp_path: Path) -> None:
     body = json.dumps([{**PRODUCT, "product_id": i} for i in range(500)]).encode()
-    with running_server(tmp_path, workers=1, SERVE_DRAIN_SECONDS=str(DRAIN)) as server:
+    with running_server(tmp_path, workers=1, SERVE_DRAIN_SECONDS=str(DRAIN), SERVE_KEEPALIVE_SECONDS="2") as server:
         clients = [socket.create_connection(address(server), timeout=30) for _ in range(6)]
         for sock in clients:  # headers and half the body: in flight when SIGTERM arrives
             sock.sendall(request_head("/predict", len(body)) + body[: len(body) // 2])
@@ -127,7 +127,7 @@ class Clients:
 @pytest.mark.parametrize("round_", [1, 2, 3])
 @pytest.mark.parametrize("keep_alive", [False, True], ids=["new-connection clients", "keep-alive clients"])
 def test_sigterm_loses_no_request(tmp_path: Path, keep_alive: bool, round_: int) -> None:
-    with running_server(tmp_path, workers=2, SERVE_DRAIN_SECONDS=str(DRAIN)) as server:
+    with running_server(tmp_path, workers=2, SERVE_DRAIN_SECONDS=str(DRAIN), SERVE_KEEPALIVE_SECONDS="2") as server:
         with Clients(server, keep_alive) as clients:
             time.sleep(1.0)
             clients.sigterm_at = time.monotonic()

@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from benchmarks.payloads import large_jpeg, large_png
 from tests.hostile import Prober, address, percentile, read_response, request_head
-from tests.images import large_jpeg, large_png
 from tests.server_process import Server, running_server
 
 PRODUCT = {"name": "Floral midi dress", "description": "Cotton;floral print;button back", "product_id": 1}

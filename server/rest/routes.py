@@ -98,8 +98,9 @@ def pattern_routes(max_products: int) -> list[Any]:
 
     async def predict(request: Request, body: bytes) -> Response[bytes]:
         _require_json(request)
-        products = await _decode_body(request, request.app.state.pattern_decoder.decode, body)
         model = _model(request, PATTERN_MODEL)
+        model.capacity.check_room()
+        products = await _decode_body(request, request.app.state.pattern_decoder.decode, body)
         with model.capacity.reserve(len(products)):
             predictions = await predict_patterns(model, products)
         # Encoded here, once, by msgspec: cheaper than Litestar's generic response serialisation.
@@ -174,9 +175,10 @@ def category_routes(max_products: int, max_body_bytes: int) -> list[Any]:
         ] = False,
     ) -> Response[bytes]:
         _require_json(request)
+        model = _model(request, CATEGORY_MODEL)
+        model.capacity.check_room()
         decoder = request.app.state.category_decoder
         products = await _decode_body(request, decoder.products, body)
-        model = _model(request, CATEGORY_MODEL)
         with model.capacity.reserve(len(products)):  # before decoding: decoding is most of the work
             inputs = await _off_loop(request, decoder.model_inputs, products)
             predictions = await predict_categories(model, products, inputs, probabilities)

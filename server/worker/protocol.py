@@ -54,20 +54,31 @@ class ConnectionLimits:
 
 
 class BodyBudget:
-    """Request-body bytes this worker holds at once, from headers to answer. Event loop only."""
+    """Request-body bytes this worker holds at once, from headers to answer. Event loop only.
+
+    Bodies up to SMALL_BODY_BYTES are not counted: their number is bounded by the admission
+    (max_inflight_requests x 64 KiB = 8 MiB by default), and counting them would let a few stalled
+    large uploads turn away every small request, single products included."""
+
+    SMALL_BODY_BYTES = 64 << 10  # what uvicorn buffers before pausing the read anyway
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.in_use = 0
 
-    def take(self, size: int) -> bool:
-        if self.in_use and self.in_use + size > self.limit:
+    def take(self, held: int, more: int) -> bool:
+        """Hold `more` bytes for a request that holds `held` already; False when over the limit."""
+        added = self._counted(held + more) - self._counted(held)
+        if added and self.in_use and self.in_use + added > self.limit:
             return False  # a body larger than the whole budget is still taken when nothing else is held
-        self.in_use += size
+        self.in_use += added
         return True
 
-    def give_back(self, size: int) -> None:
-        self.in_use -= size
+    def give_back(self, held: int) -> None:
+        self.in_use -= self._counted(held)
+
+    def _counted(self, size: int) -> int:
+        return size if size > self.SMALL_BODY_BYTES else 0
 
 
 class Refused(Exception):
@@ -162,7 +173,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             raise self._refuse(431, self._header_bytes_detail())
         length, self._chunked = self._body_length()
         held = min(length, self.limits.largest_body_bytes)
-        if not self.budget.take(held):
+        if not self.budget.take(0, held):
             raise self._overloaded()
         self._held.append(held)
         super().on_headers_complete()
@@ -172,7 +183,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def on_body(self, body: bytes) -> None:
         if self._chunked and self._held:
-            if not self.budget.take(len(body)):
+            if not self.budget.take(self._held[-1], len(body)):
                 raise self._overloaded()
             self._held[-1] += len(body)
         super().on_body(body)
