@@ -1,9 +1,11 @@
 """Admission: how many requests a worker takes on at once, and how long each may take.
 
 An ASGI middleware outside the app. Beyond `max_inflight_requests` requests in this worker
-(reading their body, waiting or running), a request is answered 503 + Retry-After at once
-instead of queueing behind work the worker cannot finish in time (Ray Serve's
-`max_ongoing_requests`, BentoML's `max_concurrency`). Each admitted request has a deadline,
+(received, waiting or running), a request is answered 503 + Retry-After at once instead of
+queueing behind work the worker cannot finish in time (Ray Serve's `max_ongoing_requests`,
+BentoML's `max_concurrency`). A request counts from its last body byte: clients still uploading
+(bounded by the connection's body timeout and body budget) cannot take the slots of the work;
+the limit is checked when a request arrives and again when its body is in. Each admitted request has a deadline,
 `request_timeout` seconds from its last body byte (reading the body has its own timeout in the
 connection, server/worker/protocol.py): past it, the request is cancelled (a batch it waits for
 goes on without it) and answered 504. Health and metrics are never refused or timed out: a
@@ -17,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from server.codecs.errors import encode_error
+from server.codecs.errors import Overloaded, encode_error
 from server.metrics import SHED, TIMED_OUT
 from server.settings import ServerSettings
 
@@ -45,28 +47,24 @@ class AdmissionMiddleware:
             return
         if self.inflight >= self.max_inflight:
             self._shed.inc()
-            detail = (
-                f"worker is full: {self.inflight} requests in flight, limit max_inflight_requests="
-                f"{self.max_inflight}; retry after {self.retry_after.decode()} s"
-            )
-            await _respond(send, 503, detail, [(b"retry-after", self.retry_after)])
+            await _respond(send, 503, self._full_detail(), [(b"retry-after", self.retry_after)])
             return
-        self.inflight += 1
-        try:
-            await self._with_deadline(scope, receive, send)
-        finally:
-            self.inflight -= 1
+        await self._admitted(scope, receive, send)
 
-    async def _with_deadline(self, scope: Any, receive: Any, send: Any) -> None:
+    async def _admitted(self, scope: Any, receive: Any, send: Any) -> None:
         task = asyncio.current_task()
         assert task is not None
         loop = asyncio.get_running_loop()
-        started = gone = False
+        started = gone = counted = False
 
         async def receive_body() -> Any:
-            nonlocal gone
+            nonlocal gone, counted
             message = await receive()
-            if message["type"] == "http.request" and not message.get("more_body", False):
+            if message["type"] == "http.request" and not message.get("more_body", False) and not counted:
+                if self.inflight >= self.max_inflight:  # raised inside the app: its error handler answers 503
+                    raise Overloaded(self._full_detail(), int(self.retry_after), "in_flight")
+                counted = True
+                self.inflight += 1
                 self._deadlines[task] = loop.time() + self.request_timeout
                 self._start_sweeping(loop)
             elif message["type"] == "http.disconnect":
@@ -79,8 +77,8 @@ class AdmissionMiddleware:
                 # Litestar answers a client gone mid-body with a 500 nobody receives; counted as
                 # 499 (nginx's "client closed request"), it stays out of the server-error rate.
                 message = {**message, "status": CLIENT_CLOSED_REQUEST}
-            started = True
             await send(message)
+            started = True
 
         try:
             await self.app(scope, receive_body, send_tracked)
@@ -93,8 +91,16 @@ class AdmissionMiddleware:
                 detail = f"not answered within request_timeout={self.request_timeout} s; the work was cancelled"
                 await _respond(send, 504, detail)
         finally:
+            if counted:
+                self.inflight -= 1
             self._deadlines.pop(task, None)
             self._expired.discard(task)
+
+    def _full_detail(self) -> str:
+        return (
+            f"worker is full: {self.inflight} requests in flight, limit max_inflight_requests="
+            f"{self.max_inflight}; retry after {self.retry_after.decode()} s"
+        )
 
     def _start_sweeping(self, loop: asyncio.AbstractEventLoop) -> None:
         if not self._sweeping:

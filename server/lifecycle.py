@@ -18,8 +18,5 @@ class Lifecycle:
         if self.draining_since is None:
             self.draining_since = time.monotonic()
 
-    def drained_for(self) -> float:
-        return 0.0 if self.draining_since is None else time.monotonic() - self.draining_since
-
 
 LIFECYCLE = Lifecycle()  # one per worker process

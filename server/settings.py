@@ -49,7 +49,7 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     # Slow and stalled clients.
     header_timeout: Seconds = 10.0  # connection open or request begun → headers complete
-    body_timeout: Seconds = 30.0  # headers complete → body complete (16 MiB at 0.5 MiB/s)
+    body_timeout: Seconds = 20.0  # headers complete → body complete (16 MiB at 0.8 MiB/s)
     max_header_bytes: Positive = 16 << 10  # request line + headers
     max_headers: Positive = 100
     max_buffered_body_bytes: Positive = 64 << 20  # per worker: request bodies held at once
@@ -59,14 +59,16 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # `Connection: close`), then stops accepting, finishes what it has and exits.
     drain_seconds: Annotated[float, msgspec.Meta(ge=0)] = 10.0
     worker_timeout: Positive = 30  # gunicorn kills a worker whose event loop is silent this long
-    graceful_timeout: Positive = 30  # gunicorn's limit for a worker to exit after SIGTERM
+    graceful_timeout: Positive = 45  # gunicorn's limit for a worker to exit after SIGTERM
 
     def __post_init__(self) -> None:
-        # A worker must be able to drain and finish its slowest legal request before gunicorn kills it.
-        if self.graceful_timeout <= self.drain_seconds + self.request_timeout:
+        # A worker must be able to drain, then receive and answer the slowest legal request that
+        # arrived just before it stopped accepting, before gunicorn kills it.
+        slowest = self.drain_seconds + max(self.header_timeout, self.body_timeout) + self.request_timeout
+        if self.graceful_timeout <= slowest:
             raise ValueError(
                 f"{ENV_PREFIX}GRACEFUL_TIMEOUT={self.graceful_timeout} must exceed {ENV_PREFIX}DRAIN_SECONDS + "
-                f"{ENV_PREFIX}REQUEST_TIMEOUT = {self.drain_seconds + self.request_timeout}"
+                f"max({ENV_PREFIX}HEADER_TIMEOUT, {ENV_PREFIX}BODY_TIMEOUT) + {ENV_PREFIX}REQUEST_TIMEOUT = {slowest}"
             )
         # Connections idle since before the drain are closed by the keep-alive timeout during it;
         # a shorter drain would close them at its end, under a client that may be sending.

@@ -4,6 +4,7 @@ per-worker budget of request-body bytes (the issue's slowloris and stalled-uploa
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,8 @@ from tests.server_process import Server, running_server
 
 HEADER_TIMEOUT = 2.0
 BODY_TIMEOUT = 3.0
+PRODUCT = {"name": "Floral midi dress", "description": "Cotton;floral print", "product_id": 1}
+KEEPALIVE = 1
 BUDGET_MIB = 64  # the default SERVE_MAX_BUFFERED_BODY_BYTES
 
 
@@ -33,6 +36,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Server:
         tmp_path_factory.mktemp("server"),
         SERVE_HEADER_TIMEOUT=str(HEADER_TIMEOUT),
         SERVE_BODY_TIMEOUT=str(BODY_TIMEOUT),
+        SERVE_KEEPALIVE_SECONDS=str(KEEPALIVE),
     ) as running:
         yield running
 
@@ -110,6 +114,29 @@ def test_a_slow_body_gets_408_and_the_worker_goes_on(server: Server) -> None:
         answer = read_response(sock)
     assert answer.status == 408 and f"body_timeout={BODY_TIMEOUT}" in answer.json()["detail"]
     assert httpx.post(server.url + "/predict", json=[]).status_code == 200
+
+
+def test_a_connection_idle_after_its_answer_is_closed_whatever_it_sends(server: Server) -> None:
+    payload = b"[]"
+    with socket.create_connection(address(server), timeout=10) as sock:
+        sock.sendall(request_head("/predict", len(payload)) + payload)
+        assert read_response(sock).status == 200
+        sock.sendall(b"\r\n")  # not a request: stops uvicorn's keep-alive timer, not ours
+        started = time.monotonic()
+        assert closed_by_server(sock, KEEPALIVE + 3)
+    assert time.monotonic() - started < KEEPALIVE + 1.5
+
+
+def test_pipelined_requests_in_one_read_are_answered_in_order(server: Server) -> None:
+    first, second = (
+        json.dumps([{**PRODUCT, "product_id": 1}]).encode(),
+        json.dumps([{**PRODUCT, "product_id": 2}]).encode(),
+    )
+    with socket.create_connection(address(server), timeout=10) as sock:
+        sock.sendall(request_head("/predict", len(first)) + first + request_head("/predict", len(second)) + second)
+        answers = [read_response(sock), read_response(sock)]
+    assert [a.status for a in answers] == [200, 200]
+    assert [json.loads(a.body)[0]["product_id"] for a in answers] == [1, 2]
 
 
 def test_no_server_errors_were_logged(server: Server) -> None:

@@ -53,6 +53,25 @@ def test_in_flight_requests_finish_and_the_worker_keeps_serving_while_draining(t
     assert "draining" in log and "drained" in log
 
 
+def test_a_worker_stopping_answers_a_half_sent_request_and_exits_on_time(tmp_path: Path) -> None:
+    # No drain: the worker stops accepting at once, yet a connection mid-headers and an idle one
+    # still get their header timeout (uvicorn would wait for them until gunicorn's SIGKILL).
+    with running_server(tmp_path, workers=1, SERVE_HEADER_TIMEOUT="2") as server:
+        half = socket.create_connection(address(server), timeout=10)
+        half.sendall(b"POST /predict HTTP/1.1\r\nHost: test\r\n")
+        idle = socket.create_connection(address(server), timeout=10)
+        time.sleep(0.3)
+        started = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        answer = read_response(half)
+        assert server.process.wait(timeout=15) == 0, server.log()[-2000:]
+        stopped = time.monotonic() - started
+        half.close()
+        idle.close()
+    assert answer.status == 408
+    assert stopped < 6, stopped  # header timeout (2 s) + sweep, far from the graceful timeout
+
+
 class Clients:
     """CLIENTS threads posting batches until the server refuses their connection."""
 

@@ -84,19 +84,37 @@ def test_heavy_image_requests_leave_probes_and_small_requests_answering(server: 
     assert server.worker_pids() == server.initial_workers
 
 
+def _in_background(server: Server, body: bytes, results: list[httpx.Response]) -> threading.Thread:
+    def post() -> None:
+        results.append(httpx.post(server.url + "/predict/category", content=body, headers=_json(), timeout=30))
+
+    thread = threading.Thread(target=post)
+    thread.start()
+    return thread
+
+
 def test_a_full_worker_answers_503_with_retry_after(tmp_path: Path) -> None:
+    heavy = _images_body(large_png(), 4)  # ~0.7 s each on the one decode thread
     with running_server(tmp_path, workers=1, SERVE_MAX_INFLIGHT_REQUESTS="2") as server:
-        held = []
-        for _ in range(2):  # two uploads in progress fill the worker
-            sock = socket.create_connection(address(server), timeout=10)
+        # Clients still uploading take no slot: five stalled uploads, and the worker still serves.
+        stalled = [socket.create_connection(address(server), timeout=10) for _ in range(5)]
+        for sock in stalled:
             sock.sendall(request_head("/predict", 100) + b"[")
-            held.append(sock)
+        time.sleep(0.3)
+        served = httpx.post(server.url + "/predict", json=[PRODUCT])
+        # Two requests being processed fill it.
+        results: list[httpx.Response] = []
+        threads = [_in_background(server, heavy, results) for _ in range(2)]
         time.sleep(0.3)
         refused = httpx.post(server.url + "/predict", json=[PRODUCT])
         assert httpx.get(server.url + "/health/ready").status_code == 200  # health is never refused
+        for thread in threads:
+            thread.join()
         metrics = httpx.get(server.url + "/metrics").text
-        for sock in held:
+        for sock in stalled:
             sock.close()
+    assert served.status_code == 200, served.text
+    assert [r.status_code for r in results] == [200, 200]
     assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
     assert "limit max_inflight_requests=2" in refused.json()["detail"]
     assert 'catalogue_requests_shed_total{reason="in_flight"} 1.0' in metrics
@@ -170,15 +188,14 @@ def test_1024_connections_are_shed_not_queued(tmp_path: Path, data_dir: Path) ->
 
 def test_a_503_is_json_with_retry_after_on_the_wire(tmp_path: Path) -> None:
     payload = json.dumps([PRODUCT]).encode()
-    with (
-        running_server(tmp_path, workers=1, SERVE_MAX_INFLIGHT_REQUESTS="1") as server,
-        socket.create_connection(address(server), timeout=10) as held,
-    ):
-        held.sendall(request_head("/predict", 100) + b"[")  # the one request the worker admits
-        time.sleep(0.2)
+    with running_server(tmp_path, workers=1, SERVE_MAX_INFLIGHT_REQUESTS="1") as server:
+        results: list[httpx.Response] = []
+        busy = _in_background(server, _images_body(large_png(), 4), results)  # the one request admitted
+        time.sleep(0.3)
         with socket.create_connection(address(server), timeout=10) as sock:
             sock.sendall(request_head("/predict", len(payload)) + payload)
             answer = read_response(sock)
+        busy.join()
     assert answer.status == 503 and answer.headers["content-type"] == "application/json"
     assert answer.headers["retry-after"] == "1" and answer.json()["status_code"] == 503
 

@@ -10,7 +10,8 @@ from server.settings import ServerSettings, SettingsError
 @pytest.mark.parametrize(
     ("environ", "named"),
     [
-        ({"SERVE_GRACEFUL_TIMEOUT": "15"}, "SERVE_GRACEFUL_TIMEOUT=15 must exceed SERVE_DRAIN_SECONDS"),
+        ({"SERVE_GRACEFUL_TIMEOUT": "40"}, r"SERVE_GRACEFUL_TIMEOUT=40 must exceed .* = 40.0"),
+        ({"SERVE_BODY_TIMEOUT": "60"}, r"SERVE_GRACEFUL_TIMEOUT=45 must exceed .* = 80.0"),
         ({"SERVE_DRAIN_SECONDS": "2"}, "SERVE_DRAIN_SECONDS=2.0 must be 0 or at least SERVE_KEEPALIVE_SECONDS=5"),
         ({"SERVE_REQUEST_TIMEOUT": "0"}, "SERVE_REQUEST_TIMEOUT"),
         ({"SERVE_MAX_INFLIGHT_REQUESTS": "none"}, "SERVE_MAX_INFLIGHT_REQUESTS"),
@@ -23,5 +24,6 @@ def test_inconsistent_settings_are_refused(environ: dict[str, str], named: str) 
 
 def test_defaults_are_consistent_and_a_zero_drain_is_allowed() -> None:
     defaults = ServerSettings.from_env({})
-    assert defaults.graceful_timeout > defaults.drain_seconds + defaults.request_timeout
+    slowest = defaults.drain_seconds + max(defaults.header_timeout, defaults.body_timeout) + defaults.request_timeout
+    assert defaults.graceful_timeout > slowest
     assert ServerSettings.from_env({"SERVE_DRAIN_SECONDS": "0"}).drain_seconds == 0

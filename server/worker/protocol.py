@@ -40,6 +40,7 @@ class ConnectionLimits:
     max_headers: int
     largest_body_bytes: int  # a body above every route's limit is refused by the app unread
     retry_after: int
+    keepalive_timeout: float
 
     @classmethod
     def from_settings(cls, settings: ServerSettings) -> ConnectionLimits:
@@ -50,6 +51,7 @@ class ConnectionLimits:
             settings.max_headers,
             settings.largest_body_bytes,
             settings.retry_after_seconds,
+            settings.keepalive_seconds,
         )
 
 
@@ -96,7 +98,8 @@ class Phase(enum.Enum):
     NEW = "accepted, nothing read"  # header timeout: slowloris, idle sockets
     HEADERS = "reading headers"  # header timeout
     BODY = "reading the body"  # body timeout
-    APP = "with the app"  # the request deadline (admission), or keep-alive idle (uvicorn's timer)
+    APP = "with the app"  # the request deadline (admission)
+    IDLE = "answered, keep-alive"  # keepalive timeout (uvicorn's timer stops at the first byte received)
 
 
 class GuardedHttpProtocol(HttpToolsProtocol):
@@ -108,6 +111,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._since = self.loop.time()  # when the phase began
         self._header_bytes = 0  # of the current request, counted per read while its headers are incomplete
         self._read_size = 0  # of the read being parsed
+        self._begun_in_read = False  # the current request began within the read being parsed
+        self._message_done = False  # the current request is fully received
         self._held: deque[int] = deque()  # body bytes held per request not yet answered, in order
         self._chunked = False  # the current request's body has no Content-Length
         self._refused: Refused | None = None
@@ -124,44 +129,54 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         # still incomplete after this read is refused once over the limit; one that completes
         # within this read is measured exactly in on_headers_complete when the read could hold more.
         self._read_size = len(data)
+        self._begun_in_read = False
         super().data_received(data)
         if self._phase is Phase.HEADERS and not self.transport.is_closing():
-            self._header_bytes += len(data)
+            # A read may also hold the end of the previous request: then measure this one exactly.
+            self._header_bytes = self._header_size() if self._begun_in_read else self._header_bytes + len(data)
             if self._header_bytes > self.limits.max_header_bytes:
                 self._answer_and_close(431, self._header_bytes_detail())
 
     def shutdown(self) -> None:
         # Called when the worker stops. A connection accepted but not yet read, or with a request
         # half-received, belongs to a client sending its request now: answer it (draining answers
-        # close the connection); the header timeout bounds the wait. Idle keep-alive connections
-        # close as uvicorn does (the drain outlasts the keep-alive timeout, so few remain).
+        # close the connection); the header timeout bounds the wait (the worker sweeps timeouts
+        # until every connection is closed). Idle keep-alive connections close as uvicorn does
+        # (the drain outlasts the keep-alive timeout, so few remain).
         if self._phase in (Phase.NEW, Phase.HEADERS) and not self.transport.is_closing():
             return
         super().shutdown()
 
+    def drain(self) -> None:
+        """The worker starts draining: the request in progress, if not answered yet, will close
+        its connection too (later ones do from on_headers_complete)."""
+        if self.cycle is not None and not self.cycle.response_started:
+            self.cycle.keep_alive = False
+
     def check_timeouts(self, now: float) -> None:
         """Called every fraction of a second by the worker (server/worker/server.py)."""
         waited = now - self._since
-        if self._phase in (Phase.NEW, Phase.HEADERS) and waited > self.limits.header_timeout:
+        phase = self._phase
+        if phase in (Phase.NEW, Phase.HEADERS) and waited > self.limits.header_timeout:
             TIMED_OUT.labels("header").inc()
-            if self._phase is Phase.HEADERS:
-                self._answer_and_close(
-                    408, f"headers not complete within header_timeout={self.limits.header_timeout} s"
-                )
+            if phase is Phase.HEADERS:
+                limit = self.limits.header_timeout
+                self._answer_and_close(408, f"headers not complete within header_timeout={limit} s")
             else:  # opened and never used: nobody to answer
                 self.transport.close()
-        elif self._phase is Phase.BODY and waited > self.limits.body_timeout:
+        elif phase is Phase.BODY and waited > self.limits.body_timeout:
             TIMED_OUT.labels("body").inc()
-            if self.cycle is not None and not self.cycle.response_started:
-                self._answer_and_close(408, f"body not complete within body_timeout={self.limits.body_timeout} s")
-            else:
-                self.transport.close()
+            self._answer_and_close(408, f"body not complete within body_timeout={self.limits.body_timeout} s")
+        elif phase is Phase.IDLE and waited > self.limits.keepalive_timeout:
+            self.transport.close()
 
     # Parser callbacks
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._header_bytes = 0
+        self._begun_in_read = True
+        self._message_done = False
         self._enter(Phase.HEADERS)
 
     def on_headers_complete(self) -> None:
@@ -189,13 +204,18 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().on_body(body)
 
     def on_message_complete(self) -> None:
-        self._enter(Phase.APP)
+        self._message_done = True
+        # Answered early (413 on Content-Length, a 503) while the body still arrived: now idle.
+        answered = self.cycle is not None and self.cycle.response_complete
+        self._enter(Phase.IDLE if answered else Phase.APP)
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
         if self._held:
             self.budget.give_back(self._held.popleft())
         super().on_response_complete()
+        if self._message_done and not self.pipeline:
+            self._enter(Phase.IDLE)
 
     # Refusals
 
@@ -223,22 +243,32 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         log.info("connection refused a request", extra={"status": status, "detail": detail, "client": self.client})
-        body = encode_error(status, detail)
-        head = [STATUS_LINE[status]]
-        for name, value in (
-            *self.server_state.default_headers,
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-            *headers,
-        ):
-            head += [name, b": ", value, b"\r\n"]
-        self.transport.write(b"".join([*head, b"\r\n", body]))
+        if self._may_answer():
+            body = encode_error(status, detail)
+            head = [STATUS_LINE[status]]
+            for name, value in (
+                *self.server_state.default_headers,
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+                *headers,
+            ):
+                head += [name, b": ", value, b"\r\n"]
+            self.transport.write(b"".join([*head, b"\r\n", body]))
         if self.cycle is not None and not self.cycle.response_complete:
             # The app, if it is still reading or working, learns the client is gone; what it sends is dropped.
             self.cycle.disconnected = True
             self.cycle.message_event.set()
         self.transport.close()
+
+    def _may_answer(self) -> bool:
+        """Whether an answer written now would be taken for the refused request's: not while an
+        earlier (pipelined) request's answer is still to come, nor after this one's has begun."""
+        if self.cycle is None:
+            return True
+        if self._phase in (Phase.NEW, Phase.HEADERS):  # the cycle is an earlier request's
+            return self.cycle.response_complete
+        return not self.cycle.response_started  # the cycle is the refused request's
 
     # Helpers
 

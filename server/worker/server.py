@@ -53,21 +53,43 @@ class GuardedServer(Server):
             self._sweep()
         if LIFECYCLE.draining and self._draining_task is None:
             log.info("draining: readiness 503, answers close their connections", extra={"seconds": self.drain_seconds})
+            for connection in self._guarded():
+                connection.drain()
             self._draining_task = asyncio.get_running_loop().create_task(self._drain())
         return await super().on_tick(counter)
 
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # uvicorn stops ticking once it shuts down, and waits for every connection to close:
+        # keep sweeping, so a connection still sending its request is answered or timed out.
+        sweeper = asyncio.get_running_loop().create_task(self._sweep_until_cancelled())
+        try:
+            await super().shutdown(sockets)
+        finally:
+            sweeper.cancel()
+
+    def _guarded(self) -> list[GuardedHttpProtocol]:
+        return [c for c in self.server_state.connections if isinstance(c, GuardedHttpProtocol)]
+
     def _sweep(self) -> None:
         now = asyncio.get_running_loop().time()
-        for connection in list(self.server_state.connections):
-            if isinstance(connection, GuardedHttpProtocol):
-                connection.check_timeouts(now)
+        for connection in self._guarded():
+            connection.check_timeouts(now)
+
+    async def _sweep_until_cancelled(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_TICKS / 10)
+            self._sweep()
 
     async def _drain(self) -> None:
         await asyncio.sleep(self.drain_seconds)
-        shared = [sock for sock in self.listeners if master_has_closed(sock)]
-        for sock in shared:
-            refuse_new_connections(sock)
-        if shared:
-            await asyncio.sleep(SETTLE_SECONDS)
-        log.info("drained: no new connections; finishing the requests in progress")
-        super().handle_exit(signal.SIGTERM, None)
+        try:
+            shared = [sock for sock in self.listeners if master_has_closed(sock)]
+            for sock in shared:
+                refuse_new_connections(sock)
+            if shared:
+                await asyncio.sleep(SETTLE_SECONDS)
+        except OSError:  # no filter: close as uvicorn does (a connection queued at that instant may reset)
+            log.exception("could not stop new connections at the socket")
+        finally:
+            log.info("drained: no new connections; finishing the requests in progress")
+            super().handle_exit(signal.SIGTERM, None)

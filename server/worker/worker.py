@@ -20,7 +20,9 @@ class GuardedWorker(UvicornWorker):
     # uvloop stopped accepting new ones until the flood ended (readiness probes waited 3-5 s with
     # 1,024 connections); asyncio's loop accepted them within ~0.1 s at equal throughput
     # (benchmarks/PROFILE.md).
-    CONFIG_KWARGS = {"loop": "asyncio", "http": "httptools"}
+    # No WebSocket protocol: the API has none, and an upgrade would hand the socket (and any body
+    # budget it reserved) to a protocol that never gives it back.
+    CONFIG_KWARGS = {"loop": "asyncio", "http": "httptools", "ws": "none"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
