@@ -40,7 +40,7 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     # Backpressure, per worker: beyond these a request is answered 503 + Retry-After at once.
     # Queues hold ~0.5 s of work at the measured throughput of one worker (benchmarks/RESULTS.md):
-    # ~34,000 products/s in batches of 100, ~1,400 photos/s in batches of 32.
+    # ~28,000-34,000 products/s in batches of 100, ~1,280-1,400 photos/s in batches of 32.
     max_inflight_requests: Positive = 128  # predict requests admitted (reading, waiting or running)
     max_queued_products: Positive = 16_000  # text products waiting for or in a model call
     max_queued_images: Positive = 700  # images being decoded, waiting for or in a model call
