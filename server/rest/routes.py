@@ -45,20 +45,25 @@ class ModelInfo(msgspec.Struct, frozen=True):
     metadata: ArtifactMetadata
 
 
+# Answers every predict route can give for the same reasons.
+SHARED_RESPONSES = {
+    415: ResponseSpec(ErrorBody, description="Content-Type is not application/json, or a Content-Encoding"),
+    503: ResponseSpec(ErrorBody, description="Models not loaded yet, or the worker is full (Retry-After)"),
+    504: ResponseSpec(ErrorBody, description="Not answered within request_timeout"),
+}
+
 PREDICT_RESPONSES = {
     200: ResponseSpec(
         list[PatternPrediction], generate_examples=False, description="One prediction per product, in request order"
     ),
     400: ResponseSpec(ErrorBody, description="Body is empty, not UTF-8 JSON, or nested too deeply"),
     413: ResponseSpec(ErrorBody, description="Body over max_body_bytes"),
-    415: ResponseSpec(ErrorBody, description="Content-Type is not application/json, or a Content-Encoding"),
     422: ResponseSpec(
         ErrorBody,
         description="Wrong shape or types, too many products, a field or string id over max_field_chars, "
         "an integer id beyond int64",
     ),
-    503: ResponseSpec(ErrorBody, description="Models not loaded yet, or the worker is full (Retry-After)"),
-    504: ResponseSpec(ErrorBody, description="Not answered within request_timeout"),
+    **SHARED_RESPONSES,
 }
 
 
@@ -137,14 +142,12 @@ CATEGORY_RESPONSES = {
         description="Body over max_category_body_bytes, an image over its limits, or the request's images "
         "over max_request_pixels",
     ),
-    415: ResponseSpec(ErrorBody, description="Content-Type is not application/json, or a Content-Encoding"),
     422: ResponseSpec(
         ErrorBody,
         description="Wrong shape or types, too many products, an image that is not valid "
         "base64 or not a readable PNG/JPEG (the message names the product)",
     ),
-    503: ResponseSpec(ErrorBody, description="Models not loaded yet, or the worker is full (Retry-After)"),
-    504: ResponseSpec(ErrorBody, description="Not answered within request_timeout"),
+    **SHARED_RESPONSES,
 }
 
 
