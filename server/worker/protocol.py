@@ -22,6 +22,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from server.codecs.errors import encode_error
@@ -130,12 +131,25 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         # within this read is measured exactly in on_headers_complete when the read could hold more.
         self._read_size = len(data)
         self._begun_in_read = False
-        super().data_received(data)
+        self._feed(data)
         if self._phase is Phase.HEADERS and not self.transport.is_closing():
             # A read may also hold the end of the previous request: then measure this one exactly.
             self._header_bytes = self._header_size() if self._begun_in_read else self._header_bytes + len(data)
             if self._header_bytes > self.limits.max_header_bytes:
                 self._answer_and_close(431, self._header_bytes_detail())
+
+    def _feed(self, data: bytes) -> None:
+        # uvicorn's data_received, except that a request refused on purpose (431, 503) is not
+        # logged as "Invalid HTTP request received.": a wave of refusals would flood the log with it.
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._unsupported_upgrade_warning()  # no WebSocket protocol (worker.py)
+        except httptools.HttpParserError:
+            if self._refused is None:
+                self.logger.warning("Invalid HTTP request received.")
+            self.send_400_response("Invalid HTTP request received.")
 
     def shutdown(self) -> None:
         # Called when the worker stops. A connection accepted but not yet read, or with a request
