@@ -11,9 +11,7 @@ maximum over the second half of the run (after warm-up and first growth).
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
-import json
 import os
 import socket
 import statistics
@@ -28,16 +26,11 @@ from pathlib import Path
 import httpx
 import psutil
 
-from benchmarks.payloads import image_bodies, large_jpeg, large_png, product_bodies
+from benchmarks.payloads import image_bodies, images_body, large_jpeg, large_png, product_bodies
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
 SERVER = [sys.executable, "-m", "gunicorn", "-c", "python:server.gunicorn_conf", "server.rest.app:create_server()"]
-
-
-def images_body(image: bytes, count: int) -> bytes:
-    encoded = base64.b64encode(image).decode()
-    return json.dumps([{"product_id": i, "image": encoded} for i in range(count)]).encode()
 
 
 def measure(seconds: int, data: Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import random
@@ -40,7 +41,6 @@ def wrk_script(bodies: list[bytes], path: Path) -> Path:
 
 def image_bodies(fashion_dir: Path, batch: int, count: int, size: int = 112, seed: int = 0) -> list[bytes]:
     """Bodies for POST /predict/category: test images as product photos (inverted, upscaled PNG)."""
-    import base64
 
     from training.category.idx import load_split
     from training.category.photos import as_photo, encode
@@ -75,3 +75,9 @@ def large_jpeg(width: int = 1600, height: int = 1600) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=50)
     return buffer.getvalue()
+
+
+def images_body(image: bytes, count: int) -> bytes:
+    """A POST /predict/category body of `count` products with the same image."""
+    encoded = base64.b64encode(image).decode()
+    return json.dumps([{"product_id": i, "image": encoded} for i in range(count)]).encode()

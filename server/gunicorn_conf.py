@@ -19,7 +19,7 @@ workers = int(os.environ.get("WORKERS") or os.cpu_count() or 1)
 worker_class = "server.worker.worker.GuardedWorker"
 # A last resort: the event loop only does I/O, so no legal request keeps it from answering.
 timeout = _settings.worker_timeout
-graceful_timeout = _settings.graceful_timeout  # covers drain_seconds + request_timeout (settings.py)
+graceful_timeout = _settings.graceful_timeout  # covers the drain and the slowest legal request (settings.py)
 keepalive = _settings.keepalive_seconds
 # gunicorn 27's admin socket defaults to $HOME/.gunicorn/gunicorn.ctl: unwritable on a read-only
 # root filesystem, shared between servers on one host, and unused here.

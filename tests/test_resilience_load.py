@@ -4,7 +4,6 @@ huge image requests, image-heavy neighbours, 1,024 connections, and the request 
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import resource
@@ -18,16 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks.payloads import large_jpeg, large_png
+from benchmarks.payloads import images_body, large_jpeg, large_png
 from tests.hostile import Prober, address, percentile, read_response, request_head
 from tests.server_process import Server, running_server
 
 PRODUCT = {"name": "Floral midi dress", "description": "Cotton;floral print;button back", "product_id": 1}
-
-
-def _images_body(image: bytes, count: int) -> bytes:
-    encoded = base64.b64encode(image).decode()
-    return json.dumps([{"product_id": i, "image": encoded} for i in range(count)]).encode()
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +32,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Server:
 
 
 def test_a_request_over_the_pixel_budget_is_refused_before_decoding(server: Server) -> None:
-    body = _images_body(large_png(), 256)  # 256 × 25 Mpx, 14 MB: ~41 s of decoding on the old loop
+    body = images_body(large_png(), 256)  # 256 × 25 Mpx, 14 MB: ~41 s of decoding on the old loop
     assert len(body) < 16 << 20
     started = time.perf_counter()
     response = httpx.post(server.url + "/predict/category", content=body, headers=_json(), timeout=30)
@@ -50,8 +44,8 @@ def test_a_request_over_the_pixel_budget_is_refused_before_decoding(server: Serv
 
 
 def test_heavy_image_requests_leave_probes_and_small_requests_answering(server: Server) -> None:
-    at_budget = _images_body(large_png(), 4)  # 100 Mpx: the largest legal decode, ~0.7 s here
-    many_jpegs = _images_body(large_jpeg(), 256)
+    at_budget = images_body(large_png(), 4)  # 100 Mpx: the largest legal decode, ~0.7 s here
+    many_jpegs = images_body(large_jpeg(), 256)
     stop = threading.Event()
     heavy_statuses: list[int] = []
 
@@ -94,7 +88,7 @@ def _in_background(server: Server, body: bytes, results: list[httpx.Response]) -
 
 
 def test_a_full_worker_answers_503_with_retry_after(tmp_path: Path) -> None:
-    heavy = _images_body(large_png(), 4)  # ~0.7 s each on the one decode thread
+    heavy = images_body(large_png(), 4)  # ~0.7 s each on the one decode thread
     with running_server(tmp_path, workers=1, SERVE_MAX_INFLIGHT_REQUESTS="2") as server:
         # Clients still uploading take no slot: five stalled uploads, and the worker still serves.
         stalled = [socket.create_connection(address(server), timeout=10) for _ in range(5)]
@@ -121,7 +115,7 @@ def test_a_full_worker_answers_503_with_retry_after(tmp_path: Path) -> None:
 
 
 def test_a_full_model_queue_answers_503_and_a_late_answer_504(tmp_path: Path) -> None:
-    heavy = _images_body(large_png(), 4)  # ~0.7 s of decoding
+    heavy = images_body(large_png(), 4)  # ~0.7 s of decoding
     with running_server(tmp_path, workers=1, SERVE_MAX_QUEUED_IMAGES="4", SERVE_REQUEST_TIMEOUT="0.3") as server:
         with httpx.Client(timeout=30) as first, httpx.Client(timeout=30) as second:
             result: dict[str, httpx.Response] = {}
@@ -132,10 +126,10 @@ def test_a_full_model_queue_answers_503_and_a_late_answer_504(tmp_path: Path) ->
             )
             thread.start()
             time.sleep(0.15)  # the heavy request is decoding: the model's queue holds its 4 images
-            one = _images_body(large_jpeg(), 1)
+            one = images_body(large_jpeg(), 1)
             queued = second.post(server.url + "/predict/category", content=one, headers=_json())
             thread.join()
-        after = httpx.post(server.url + "/predict/category", content=_images_body(large_jpeg(), 1), headers=_json())
+        after = httpx.post(server.url + "/predict/category", content=images_body(large_jpeg(), 1), headers=_json())
         metrics = httpx.get(server.url + "/metrics").text
         assert server.worker_pids() == server.initial_workers
         log = server.log()
@@ -190,7 +184,7 @@ def test_a_503_is_json_with_retry_after_on_the_wire(tmp_path: Path) -> None:
     payload = json.dumps([PRODUCT]).encode()
     with running_server(tmp_path, workers=1, SERVE_MAX_INFLIGHT_REQUESTS="1") as server:
         results: list[httpx.Response] = []
-        busy = _in_background(server, _images_body(large_png(), 4), results)  # the one request admitted
+        busy = _in_background(server, images_body(large_png(), 4), results)  # the one request admitted
         time.sleep(0.3)
         with socket.create_connection(address(server), timeout=10) as sock:
             sock.sendall(request_head("/predict", len(payload)) + payload)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import enum
 import logging
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
 import httptools
@@ -31,29 +30,6 @@ from server.metrics import SHED, TIMED_OUT
 from server.settings import ServerSettings
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ConnectionLimits:
-    header_timeout: float
-    body_timeout: float
-    max_header_bytes: int
-    max_headers: int
-    largest_body_bytes: int  # a body above every route's limit is refused by the app unread
-    retry_after: int
-    keepalive_timeout: float
-
-    @classmethod
-    def from_settings(cls, settings: ServerSettings) -> ConnectionLimits:
-        return cls(
-            settings.header_timeout,
-            settings.body_timeout,
-            settings.max_header_bytes,
-            settings.max_headers,
-            settings.largest_body_bytes,
-            settings.retry_after_seconds,
-            settings.keepalive_seconds,
-        )
 
 
 class BodyBudget:
@@ -104,9 +80,9 @@ class Phase(enum.Enum):
 
 
 class GuardedHttpProtocol(HttpToolsProtocol):
-    def __init__(self, *args: Any, limits: ConnectionLimits, budget: BodyBudget, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, settings: ServerSettings, budget: BodyBudget, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.limits = limits
+        self.settings = settings
         self.budget = budget
         self._phase = Phase.NEW
         self._since = self.loop.time()  # when the phase began
@@ -135,7 +111,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if self._phase is Phase.HEADERS and not self.transport.is_closing():
             # A read may also hold the end of the previous request: then measure this one exactly.
             self._header_bytes = self._header_size() if self._begun_in_read else self._header_bytes + len(data)
-            if self._header_bytes > self.limits.max_header_bytes:
+            if self._header_bytes > self.settings.max_header_bytes:
                 self._answer_and_close(431, self._header_bytes_detail())
 
     def _feed(self, data: bytes) -> None:
@@ -171,17 +147,17 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         """Called every fraction of a second by the worker (server/worker/server.py)."""
         waited = now - self._since
         phase = self._phase
-        if phase in (Phase.NEW, Phase.HEADERS) and waited > self.limits.header_timeout:
+        if phase in (Phase.NEW, Phase.HEADERS) and waited > self.settings.header_timeout:
             TIMED_OUT.labels("header").inc()
             if phase is Phase.HEADERS:
-                limit = self.limits.header_timeout
+                limit = self.settings.header_timeout
                 self._answer_and_close(408, f"headers not complete within header_timeout={limit} s")
             else:  # opened and never used: nobody to answer
                 self.transport.close()
-        elif phase is Phase.BODY and waited > self.limits.body_timeout:
+        elif phase is Phase.BODY and waited > self.settings.body_timeout:
             TIMED_OUT.labels("body").inc()
-            self._answer_and_close(408, f"body not complete within body_timeout={self.limits.body_timeout} s")
-        elif phase is Phase.IDLE and waited > self.limits.keepalive_timeout:
+            self._answer_and_close(408, f"body not complete within body_timeout={self.settings.body_timeout} s")
+        elif phase is Phase.IDLE and waited > self.settings.keepalive_seconds:
             self.transport.close()
 
     # Parser callbacks
@@ -194,14 +170,14 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._enter(Phase.HEADERS)
 
     def on_headers_complete(self) -> None:
-        if len(self.headers) > self.limits.max_headers:
-            raise self._refuse(431, f"more than {self.limits.max_headers} header fields, limit max_headers")
-        if self._header_bytes + self._read_size > self.limits.max_header_bytes and self._header_size() > (
-            self.limits.max_header_bytes
+        if len(self.headers) > self.settings.max_headers:
+            raise self._refuse(431, f"more than {self.settings.max_headers} header fields, limit max_headers")
+        if self._header_bytes + self._read_size > self.settings.max_header_bytes and self._header_size() > (
+            self.settings.max_header_bytes
         ):
             raise self._refuse(431, self._header_bytes_detail())
         length, self._chunked = self._body_length()
-        held = min(length, self.limits.largest_body_bytes)
+        held = min(length, self.settings.largest_body_bytes)
         if not self.budget.take(0, held):
             raise self._overloaded()
         self._held.append(held)
@@ -245,7 +221,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def _overloaded(self) -> Refused:
         SHED.labels("body_bytes").inc()
-        retry_after = str(self.limits.retry_after)
+        retry_after = str(self.settings.retry_after_seconds)
         return self._refuse(
             503,
             f"worker is full: {self.budget.in_use} bytes of request bodies held, limit max_buffered_body_bytes="
@@ -294,7 +270,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
 
     def _header_bytes_detail(self) -> str:
-        return f"request line and headers over {self.limits.max_header_bytes} bytes, limit max_header_bytes"
+        return f"request line and headers over {self.settings.max_header_bytes} bytes, limit max_header_bytes"
 
     def _body_length(self) -> tuple[int, bool]:
         """(Content-Length or 0, chunked?) of the request whose headers just completed."""

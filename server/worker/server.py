@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 # After new SYNs are dropped, time for handshakes already under way (one round trip) to complete
 # and be accepted before the listener closes.
 SETTLE_SECONDS = 0.5
-SWEEP_TICKS = 2  # uvicorn ticks every 0.1 s: connection timeouts are checked every 0.2 s
+SWEEP_SECONDS = 0.2  # how often connection timeouts are checked
 
 
 class GuardedServer(Server):
@@ -41,6 +41,7 @@ class GuardedServer(Server):
         self.drain_seconds = drain_seconds
         self.listeners = listeners
         self._draining_task: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if sig == signal.SIGTERM and not LIFECYCLE.draining:
@@ -48,9 +49,13 @@ class GuardedServer(Server):
             return
         super().handle_exit(sig, frame)  # SIGINT, or a second SIGTERM: stop now
 
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        # Until the worker exits, shutdown included (uvicorn stops ticking then, and waits for
+        # every connection to close): a connection still sending its request is answered or timed out.
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_every(SWEEP_SECONDS))
+
     async def on_tick(self, counter: int) -> bool:
-        if counter % SWEEP_TICKS == 0:
-            self._sweep()
         if LIFECYCLE.draining and self._draining_task is None:
             log.info("draining: readiness 503, answers close their connections", extra={"seconds": self.drain_seconds})
             for connection in self._guarded():
@@ -59,26 +64,22 @@ class GuardedServer(Server):
         return await super().on_tick(counter)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        # uvicorn stops ticking once it shuts down, and waits for every connection to close:
-        # keep sweeping, so a connection still sending its request is answered or timed out.
-        sweeper = asyncio.get_running_loop().create_task(self._sweep_until_cancelled())
         try:
             await super().shutdown(sockets)
         finally:
-            sweeper.cancel()
+            if self._sweeper is not None:
+                self._sweeper.cancel()
 
     def _guarded(self) -> list[GuardedHttpProtocol]:
         return [c for c in self.server_state.connections if isinstance(c, GuardedHttpProtocol)]
 
-    def _sweep(self) -> None:
-        now = asyncio.get_running_loop().time()
-        for connection in self._guarded():
-            connection.check_timeouts(now)
-
-    async def _sweep_until_cancelled(self) -> None:
+    async def _sweep_every(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(SWEEP_TICKS / 10)
-            self._sweep()
+            await asyncio.sleep(seconds)
+            now = loop.time()
+            for connection in self._guarded():
+                connection.check_timeouts(now)
 
     async def _drain(self) -> None:
         await asyncio.sleep(self.drain_seconds)

@@ -11,7 +11,7 @@ from gunicorn.arbiter import Arbiter
 from uvicorn_worker import UvicornWorker
 
 from server.settings import ServerSettings
-from server.worker.protocol import BodyBudget, ConnectionLimits, GuardedHttpProtocol
+from server.worker.protocol import BodyBudget, GuardedHttpProtocol
 from server.worker.server import GuardedServer
 
 
@@ -30,7 +30,7 @@ class GuardedWorker(UvicornWorker):
         # uvicorn builds one protocol per connection from this; all share the worker's body budget.
         self.config.http = functools.partial(
             GuardedHttpProtocol,
-            limits=ConnectionLimits.from_settings(settings),
+            settings=settings,
             budget=BodyBudget(settings.max_buffered_body_bytes),
         )
         self.drain_seconds = settings.drain_seconds
