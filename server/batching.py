@@ -56,7 +56,8 @@ class MicroBatcher(Generic[Item]):
             self._busy = False
             return
         items = [item for request, _ in group for item in request]
-        job = self._executor.submit(self._timed_predict, items)
+        sizes = [len(request) for request, _ in group]
+        job = self._executor.submit(self._timed_predict, items, sizes)
         job.add_done_callback(lambda done: _call_soon_threadsafe(loop, self._finish, loop, group, done))
 
     def _next_group(self) -> list[Entry]:
@@ -74,10 +75,10 @@ class MicroBatcher(Generic[Item]):
             size += len(items)
         return group
 
-    def _timed_predict(self, items: list[Any]) -> list[Any]:  # on the model thread
+    def _timed_predict(self, items: list[Any], request_sizes: list[int]) -> list[Any]:  # on the model thread
         started = time.perf_counter()
         results = self._predict(items)
-        self._metrics.observe_inference(time.perf_counter() - started, len(items))
+        self._metrics.observe_batch(time.perf_counter() - started, request_sizes)
         return results
 
     def _finish(self, loop: asyncio.AbstractEventLoop, group: list[Entry], job: Future[list[Any]]) -> None:

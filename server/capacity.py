@@ -5,8 +5,7 @@ behind work the worker cannot finish in time. Used from the event loop only: no 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 
 from server.codecs.errors import Overloaded
 
@@ -25,17 +24,15 @@ class Capacity:
         if self.in_use >= self.limit:
             raise self._overloaded(None)
 
-    @contextmanager
-    def reserve(self, items: int) -> Iterator[None]:
+    def reserve(self, items: int) -> Reservation:
+        """Holds `items` until the returned context exits (`with capacity.reserve(n): ...`).
+        A class, not @contextmanager: a generator-based context costs ~1.5 µs per request."""
         # A request larger than the limit is still served when the model is idle: every legal
         # request must be possible, it just runs alone.
         if self.in_use and self.in_use + items > self.limit:
             raise self._overloaded(items)
         self.in_use += items
-        try:
-            yield
-        finally:
-            self.in_use -= items
+        return Reservation(self, items)
 
     def _overloaded(self, items: int | None) -> Overloaded:
         adds = f", this request adds {items}" if items is not None else ""
@@ -45,3 +42,17 @@ class Capacity:
             self.retry_after,
             "queue",
         )
+
+
+class Reservation:
+    __slots__ = ("capacity", "items")
+
+    def __init__(self, capacity: Capacity, items: int) -> None:
+        self.capacity = capacity
+        self.items = items
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.capacity.in_use -= self.items

@@ -86,7 +86,7 @@ def _batch_predictor(
 ) -> Callable[[Sequence[Any]], list[Any]]:
     def predict(items: Sequence[Any]) -> list[Any]:
         predictions = model_type.predict(runtime, items)
-        metrics.observe_confidence(predictions.probabilities.max(axis=1))
+        metrics.observe_predictions(predictions.labels, predictions.probabilities.max(axis=1))
         return model_type.results(predictions)
 
     return predict

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server.metrics import HttpMetrics
 from tests.conftest import ROOT
 from tests.server_process import GUNICORN, running_server
 
@@ -44,6 +45,14 @@ def test_metrics_count_every_request_across_workers(tmp_path: Path) -> None:
 
         writers = {m.group(1) for p in server.metrics_dir.iterdir() if (m := re.search(r"_(\d+)\.db$", p.name))}
         assert len(writers) == 2, "both workers should have served requests"
+        # Each worker writes its HTTP observations in bulk every HttpMetrics.FLUSH_SECONDS: a scrape
+        # right after a request may come before the other worker's next write.
+        deadline = time.monotonic() + 10 * HttpMetrics.FLUSH_SECONDS
+        while time.monotonic() < deadline:
+            text = httpx.get(server.url + "/metrics", headers={"Connection": "close"}).text
+            if _metric(text, "catalogue_http_request_duration_seconds_count", route="unmatched", method="GET"):
+                break
+            time.sleep(HttpMetrics.FLUSH_SECONDS / 2)
         for _ in range(6):  # whichever worker answers the scrape reports the same totals
             text = httpx.get(server.url + "/metrics", headers={"Connection": "close"}).text
             requests = "catalogue_http_request_duration_seconds_count"

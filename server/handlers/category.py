@@ -15,7 +15,6 @@ async def predict_categories(
         return []
     results = await model.batcher.predict(list(inputs))  # one (label, probabilities) per image
     labels = [label for label, _ in results]
-    model.metrics.observe_request(labels)
     if not with_probabilities:
         return [CategoryPrediction(label, p.product_id) for label, p in zip(labels, products, strict=True)]
     names = model.metadata.labels

@@ -10,5 +10,4 @@ async def predict_patterns(model: LoadedModel, products: list[PatternProduct]) -
     if not products:
         return []
     labels = await model.batcher.predict(products)  # PatternProduct has the TextProduct fields
-    model.metrics.observe_request(labels)
     return [PatternPrediction(label, p.product_id) for label, p in zip(labels, products, strict=True)]

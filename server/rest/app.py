@@ -1,5 +1,5 @@
 """`create_app(settings)` builds the Litestar app; gunicorn serves `create_server()`, the app
-inside the admission middleware (in-flight bound, deadline) inside the HTTP metrics middleware."""
+inside the admission middleware (in-flight bound, deadline, HTTP metrics)."""
 
 from __future__ import annotations
 
@@ -20,21 +20,23 @@ from server.codecs.category import CategoryRequestDecoder
 from server.codecs.errors import RequestError
 from server.codecs.pattern import PatternRequestDecoder
 from server.logs import logging_config
-from server.metrics import HttpMetricsMiddleware
+from server.metrics import HttpMetrics
 from server.registry import ModelRegistry
 from server.rest import routes
 from server.rest.errors import http_exception_handler, internal_error_handler, request_error_handler
 from server.settings import ServerSettings
 
 
-def create_server(settings: ServerSettings | None = None) -> HttpMetricsMiddleware:
-    """What gunicorn runs. The middlewares wrap the app from outside: Litestar wraps each of its
-    own middlewares in another exception-handling layer (a cost on every request); from outside,
-    metrics also count requests that match no route and requests the admission refused."""
+def create_server(settings: ServerSettings | None = None) -> AdmissionMiddleware:
+    """What gunicorn runs. The admission middleware wraps the app from outside: Litestar wraps
+    each of its own middlewares in another exception-handling layer (a cost on every request);
+    from outside, the HTTP metrics also count requests that match no route and requests the
+    admission refused."""
     settings = settings or ServerSettings.from_env()
     app = create_app(settings)
-    route_paths = frozenset(route.path for route in app.routes)
-    return HttpMetricsMiddleware(AdmissionMiddleware(app, settings), route_paths)
+    http_metrics = HttpMetrics(frozenset(route.path for route in app.routes))
+    app.on_shutdown.append(http_metrics.flush)  # after the last request: nothing left unwritten
+    return AdmissionMiddleware(app, settings, http_metrics)
 
 
 class MetricsController(PrometheusController):
