@@ -1,4 +1,5 @@
 # Everything runs from the project's own virtualenv; `make install` creates it.
+# `make` alone (or `make help`) lists the targets: the text after `##` on each target's line.
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -6,68 +7,96 @@ DATA_DIR ?= ./data
 PORT ?= 8000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 RUN ?=
-HOST ?= http://127.0.0.1:$(PORT)
+RUNS_DIR ?= runs
+URL ?= http://127.0.0.1:$(PORT)
 USERS ?= 20
 SPAWN_RATE ?= 10
 DURATION ?= 30s
+LOADTEST_OUT ?= loadtest/reports
 export DATA_DIR
 
-.PHONY: install train export runs report eda drift serve test lint loadtest bench clean
+.DEFAULT_GOAL := help
+.PHONY: help install train export runs report eda drift serve test lint loadtest bench clean
 
-install: $(BIN)/activate
+help: ## this list (the default target); variables are set as `make <target> NAME=value`
+	@echo "usage: make <target> [NAME=value ...]   (data sets: DATA_DIR=$(DATA_DIR))"
+	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / { printf "  %-9s %s\n", $$1, $$2 }' $(firstword $(MAKEFILE_LIST))
+
+install: $(BIN)/activate ## create .venv (PYTHON=python3.11) with the pinned serving, training and dev dependencies
 	$(BIN)/pip install --quiet --upgrade "pip==26.3"
 	$(BIN)/pip install --quiet -c requirements.lock -e ".[train,catalog,dev]"
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
-train:
+train: ## run an experiment into runs/<run id>/ (CONFIG=training/configs/<file>.toml, SET="key=value ...")
 	$(BIN)/python -m training train $(if $(CONFIG),--config $(CONFIG)) $(foreach s,$(SET),--set $(s))
 
-runs:
+runs: ## list the finished runs side by side
 	$(BIN)/python -m training runs
 
-export:
+export: ## export runs into artifacts/ behind the equivalence gate (RUN=<run id>; default: the newest of each task)
 	$(BIN)/python -m training export $(if $(RUN),--run $(RUN))
 
-serve:
+serve: ## serve the API with gunicorn (PORT=8000, WORKERS=cores, HOST=0.0.0.0 the bind address)
 	PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c python:server.gunicorn_conf 'server.rest.app:create_server()'
 
-test:
+test: ## run pytest (PYTEST_ARGS="-q -k drift" passes arguments; needs DATA_DIR)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint:
+lint: ## ruff on everything, mypy on server/
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-clean:
+clean: ## delete .venv and the tools' caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
 
-# Drift of a window of requests against the training distribution: exit 3 when drifted.
-# make drift MODEL=category WINDOW=requests.json (a POST body, or JSON lines); report in reports/drift/.
+# Drift of a window of requests against the training distribution; report in reports/drift/<MODEL>/.
+# The command exits 0 (no drift), 3 (drift) or another code (no verdict: bad window, missing
+# model or data). GNU make exits 2 whenever a recipe fails, so `make drift` cannot pass the 3 on:
+# it prints which code the command returned, and a scheduled job that alerts on drift runs the
+# command it names directly.
 MODEL ?= pattern
-drift:
-	$(BIN)/python -m training drift --model $(MODEL) --window $(WINDOW)
+DRIFT_OUT ?= reports/drift
+DRIFT = $(BIN)/python -m training drift --model $(MODEL) --window '$(WINDOW)' --out $(DRIFT_OUT)
+drift: ## compare requests with the training data (MODEL=pattern|category WINDOW=requests.json)
+	@case "$(MODEL)" in pattern|category) ;; *) echo "make drift: MODEL must be pattern or category, got '$(MODEL)'" >&2; exit 2;; esac
+	@[ -n "$(WINDOW)" ] || { echo "make drift: no WINDOW: name the requests to check, e.g. WINDOW=requests.json (a POST body or JSON lines)" >&2; exit 2; }
+	@echo "$(DRIFT)"; $(DRIFT); code=$$?; case $$code in \
+	0) echo "make drift: no drift (the command exited 0); report in $(DRIFT_OUT)/$(MODEL)/drift.md";; \
+	3) echo "make drift: DRIFT (the command exited 3); report in $(DRIFT_OUT)/$(MODEL)/drift.md. make itself exits 2 on any failure: to alert on exit 3, a scheduled job runs the command above directly" >&2;; \
+	*) echo "make drift: no verdict, the check failed (the command exited $$code; the error is above)" >&2;; \
+	esac; exit $$code
 
-# Exploratory analysis of Fashion-MNIST into reports/eda/ (committed).
-eda:
+eda: ## analyse Fashion-MNIST into reports/eda/ (committed)
 	$(BIN)/python -m training.category.eda
 
-# Publish a run's report into the repository (reports/ is committed): TASK=pattern|category,
-# or RUN=<run id> to publish a named run of that task.
+# Publish a run's report into the repository (reports/ is committed). The run's config.toml
+# says its task; a run of the other task is refused rather than copied into the wrong folder.
 TASK ?= pattern
-report:
-	mkdir -p reports/$(TASK)
-	cp runs/$(or $(RUN),latest-$(TASK))/report.md runs/$(or $(RUN),latest-$(TASK))/*.png reports/$(TASK)/
+report: ## publish a run's report into reports/<TASK>/ (TASK=pattern|category; RUN=<run id>, default runs/latest-<TASK>)
+	@case "$(TASK)" in pattern|category) ;; *) echo "make report: TASK must be pattern or category, got '$(TASK)'" >&2; exit 2;; esac; \
+	run="$(RUNS_DIR)/$(or $(RUN),latest-$(TASK))"; \
+	if [ -n "$(RUN)" ] && [ ! -e "$$run" ] && [ -e "$(RUN)" ]; then run="$(RUN)"; fi; \
+	if [ ! -f "$$run/metrics.json" ] || [ ! -f "$$run/report.md" ]; then \
+		echo "make report: no finished $(TASK) run at $$run: $(if $(RUN),give a run id that \`make runs\` lists,train one first: make train$(if $(filter category,$(TASK)), CONFIG=training/configs/category-final.toml))" >&2; exit 2; \
+	fi; \
+	task=$$(sed -n 's/^task = "\(.*\)"$$/\1/p' "$$run/config.toml" 2>/dev/null); \
+	if [ -z "$$task" ]; then echo "make report: $$run/config.toml names no task: is $$run a run directory?" >&2; exit 2; fi; \
+	if [ "$$task" != "$(TASK)" ]; then \
+		echo "make report: $$run is a $$task run, not a $(TASK) run: use TASK=$$task, or name a $(TASK) run" >&2; exit 2; \
+	fi; \
+	mkdir -p reports/$(TASK); \
+	for f in "$$run"/report.md "$$run"/*.png; do if [ -f "$$f" ]; then cp "$$f" reports/$(TASK)/ || exit 1; fi; done; \
+	echo "make report: published $$run into reports/$(TASK)/"
 
-# Locust, headless, against a running server (`make serve` in another shell).
-loadtest:
-	mkdir -p loadtest/reports
-	$(BIN)/locust -f loadtest/locustfile.py --headless --host $(HOST) -u $(USERS) -r $(SPAWN_RATE) -t $(DURATION) \
-		--csv loadtest/reports/run --html loadtest/reports/report.html --only-summary --loglevel WARNING
-	$(BIN)/python -m loadtest.summary loadtest/reports/run_stats.csv
+# Locust, headless, against a running server (`make serve` in another shell). HOST is the
+# server's bind address, not the load test's target: a URL given as HOST is refused.
+loadtest: ## locust against a running server, /predict and /predict/category (URL=http://127.0.0.1:8000 USERS=20 DURATION=30s; needs DATA_DIR)
+	$(if $(filter http://% https://%,$(HOST)),@echo "make loadtest: HOST=$(HOST) is the server's bind address; the load test's target is URL=$(HOST)" >&2; exit 2)
+	$(BIN)/python -m loadtest.run --url $(URL) --users $(USERS) --spawn-rate $(SPAWN_RATE) --duration $(DURATION) --out $(LOADTEST_OUT)
 
 # Server vs template vs bare-Litestar ceiling; writes benchmarks/RESULTS.md. Needs Debian's wrk.
-bench:
+bench: ## benchmark the server with wrk into benchmarks/RESULTS.md (BENCH_ARGS; installs Debian's wrk if missing)
 	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }; }
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
