@@ -1,54 +1,167 @@
-"""`catalog {init,load-demo,extract,score}` over DATABASE_URL (default: SQLite in ./data)."""
+"""`catalog {init,load-demo,extract,score}` over DATABASE_URL (default: SQLite in ./data).
+
+A mistake (database URL, unreachable or missing database, missing data or model) is one line
+on stderr naming it and what to do, exit 2; CATALOGUE_DEBUG=1 adds the traceback."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
+import traceback
 from pathlib import Path
 
 import msgspec
+from sqlalchemy.exc import DBAPIError
 
-from catalog.database import create_schema, database_url, make_engine
+from catalog.database import CatalogError, create_schema, explain, make_engine, safe_url
+
+PROG = "catalog"
+DEBUG_ENV = "CATALOGUE_DEBUG"
+FAILED = 1  # an unexpected error
+MISTAKE = 2  # a mistake in the command or its environment (as argparse's usage errors)
+INTERRUPTED = 130
+EPILOG = (
+    "DATABASE_URL selects the database: sqlite:///path/to/file.db or postgresql+psycopg://user:password@host:5432/db "
+    "(postgres:// is read as postgresql+psycopg://); default sqlite:///data/catalog.db. "
+    f"Exit status: 0 done; {MISTAKE} a mistake in the command or its environment (one line says which and how to fix "
+    f"it); {FAILED} an unexpected error. {DEBUG_ENV}=1 also prints the traceback."
+)
+
+
+def debugging() -> bool:
+    return os.environ.get(DEBUG_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    engine = make_engine()
     try:
-        return args.handler(engine, args)
-    finally:
-        engine.dispose()
+        args.before(args)  # what can be checked before a database is opened (or a SQLite folder created)
+        engine = make_engine()
+        try:
+            return args.handler(engine, args)
+        finally:
+            engine.dispose()
+    except CatalogError as exc:
+        return _fail(str(exc), MISTAKE)
+    except DBAPIError as exc:
+        return _fail(explain(exc), MISTAKE)
+    except KeyboardInterrupt:
+        return _fail("interrupted", INTERRUPTED)
+    except Exception as exc:  # noqa: BLE001 - a bug: one line, the traceback on demand
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        what = f"unexpected {type(exc).__name__}: {lines[0] if lines else ''}"
+        return _fail(f"{what} (set {DEBUG_ENV}=1 for the traceback)")
+
+
+def _fail(message: str, code: int = FAILED) -> int:
+    if debugging():
+        traceback.print_exc()
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return code
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="catalog", description=f"database: {_safe_url()}")
+    parser = argparse.ArgumentParser(prog=PROG, description=f"database: {safe_url()}", epilog=EPILOG)
+    parser.set_defaults(before=lambda args: None)
     sub = parser.add_subparsers(required=True)
-    sub.add_parser("init", help="create the schema (idempotent)").set_defaults(handler=_init)
-    demo = sub.add_parser("load-demo", help="fill the catalogue from the ASOS TSVs in DATA_DIR")
-    demo.set_defaults(handler=_load_demo)
-    extract = sub.add_parser("extract", help="stream the extraction query as JSON lines")
-    extract.add_argument("--country", default="us")
+    sub.add_parser("init", help="create the schema (idempotent)", epilog=EPILOG).set_defaults(handler=_init)
+    demo = sub.add_parser(
+        "load-demo",
+        help="fill the catalogue from the ASOS TSVs in DATA_DIR (idempotent)",
+        description="Insert every product of DATA_DIR/asos/exercise_{train,test}.tsv with its 4 image URLs and "
+        "its us description; creates the schema if needed, and a re-run inserts nothing twice.",
+        epilog=EPILOG,
+    )
+    demo.set_defaults(handler=_load_demo, before=_check_demo_files)
+    extract = sub.add_parser(
+        "extract",
+        help="stream the extraction query as JSON lines",
+        description="Print one JSON object per product: product_id, title, image_url (image index 0) and "
+        "description (the translation, else the original text, in the country's language).",
+        epilog=EPILOG,
+    )
+    extract.add_argument("--country", type=_country, default="us", help="two-letter country code (default: us)")
     extract.set_defaults(handler=_extract)
-    score = sub.add_parser("score", help="score every unscored product with the exported pattern model")
-    score.add_argument("--artifact-dir", type=Path, default=Path("artifacts") / "pattern")
-    score.add_argument("--country", default="us")
-    score.add_argument("--chunk-size", type=int, default=500)
-    score.add_argument("--pause", type=float, default=0.0, help="seconds to sleep between chunks (throttle)")
-    score.add_argument("--no-progress", action="store_true")
+    score = sub.add_parser(
+        "score",
+        help="score every unscored product with the exported pattern model",
+        description="Run the exported pattern model over every product not yet scored by this model version and "
+        "upsert product_prediction, committing chunk by chunk: a re-run scores nothing twice, a killed run "
+        "resumes where it stopped.",
+        epilog=EPILOG,
+    )
+    score.add_argument(
+        "--artifact-dir",
+        type=Path,
+        default=Path("artifacts") / "pattern",
+        help="the exported pattern model, a directory with metadata.json and model.onnx as `make export` writes it "
+        "(default: artifacts/pattern)",
+    )
+    score.add_argument(
+        "--country",
+        type=_country,
+        default="us",
+        help="two-letter country code of the descriptions to score with (default: us); a product without one "
+        "is scored on its title alone",
+    )
+    score.add_argument(
+        "--chunk-size",
+        type=_positive_int,
+        default=500,
+        help="products read, scored and committed together: the unit a killed run resumes from (default: 500)",
+    )
+    score.add_argument(
+        "--pause",
+        type=_non_negative_float,
+        default=0.0,
+        help="seconds to sleep between chunks, to spare a busy database (default: 0)",
+    )
+    score.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. when the output is a log)")
     score.set_defaults(handler=_score)
     return parser
 
 
-def _safe_url() -> str:
-    from sqlalchemy.engine import make_url
+def _country(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z]{2}", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a two-letter country code such as us or gb")
+    return text.lower()
 
-    return make_url(database_url()).render_as_string(hide_password=True)
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0.0 or value == float("inf"):  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds >= 0")
+    return value
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("DATA_DIR", "data"))
+
+
+def _check_demo_files(args: argparse.Namespace) -> None:
+    from catalog.demo import check_demo_files
+
+    check_demo_files(_data_dir())
 
 
 def _init(engine, args: argparse.Namespace) -> int:  # noqa: ANN001
     create_schema(engine)
-    print(f"schema ready in {_safe_url()}", file=sys.stderr)
+    print(f"schema ready in {safe_url(engine.url)}", file=sys.stderr)
     return 0
 
 
@@ -56,7 +169,7 @@ def _load_demo(engine, args: argparse.Namespace) -> int:  # noqa: ANN001
     from catalog.demo import load_demo
 
     create_schema(engine)
-    counts = load_demo(engine, Path(os.environ.get("DATA_DIR", "data")))
+    counts = load_demo(engine, _data_dir())
     print("inserted " + ", ".join(f"{n} {what}" for what, n in counts.items()), file=sys.stderr)
     return 0
 
@@ -77,11 +190,17 @@ def _extract(engine, args: argparse.Namespace) -> int:  # noqa: ANN001
 
 def _score(engine, args: argparse.Namespace) -> int:  # noqa: ANN001
     from catalog.scoring import score_catalog
+    from contract.artifact import ArtifactError
     from server.runtimes.pattern import PatternRuntime
 
-    report = score_catalog(
-        engine, PatternRuntime(args.artifact_dir), args.country, args.chunk_size, args.pause, not args.no_progress
-    )
+    try:
+        runtime = PatternRuntime(args.artifact_dir)
+    except (ArtifactError, TypeError) as exc:  # TypeError: a model of another kind (e.g. artifacts/category)
+        raise CatalogError(
+            f"no pattern model to score with: {exc}: pass --artifact-dir an exported pattern model "
+            "(default artifacts/pattern; `make export` writes one)"
+        ) from exc
+    report = score_catalog(engine, runtime, args.country, args.chunk_size, args.pause, not args.no_progress)
     print(
         f"scored {report.scored} products with {report.model_name} {report.model_version} in "
         f"{report.seconds:.2f} s ({report.products_per_second:,.0f} products/s)",

@@ -8,9 +8,11 @@ model version, so every product ends up scored exactly once per version."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, func, text
+from sqlalchemy import Engine, Row, func, text
 from tqdm import tqdm
 
 from catalog.database import product_prediction
@@ -70,7 +72,7 @@ def score_catalog(
     return ScoreReport(meta.name, meta.version, scored, time.perf_counter() - started)
 
 
-def _score_chunk(engine: Engine, runtime: PatternRuntime, chunk: list) -> None:
+def _score_chunk(engine: Engine, runtime: PatternRuntime, chunk: Sequence[Row[Any]]) -> None:
     products = [TextProduct(row.title, row.description or "") for row in chunk]
     predictions = runtime.predict(products)
     meta = runtime.metadata

@@ -10,12 +10,30 @@ import tempfile
 from pathlib import Path
 
 from server.logs import logging_config
-from server.settings import ServerSettings
+from server.settings import ServerSettings, SettingsError
 
 _settings = ServerSettings.from_env()  # fail here, in the master, on a bad setting
 
+
+def _workers(value: str | None) -> int:
+    """WORKERS: a positive number of worker processes; unset or empty, one per core."""
+    cores = os.cpu_count() or 1
+    if not value or not value.strip():
+        return cores
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise SettingsError(
+            f"WORKERS={value!r} is not a number of worker processes: set WORKERS to a whole number >= 1 "
+            f"(e.g. WORKERS=2), or leave it unset for one per core ({cores} here)"
+        )
+    return count
+
+
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WORKERS") or os.cpu_count() or 1)
+workers = _workers(os.environ.get("WORKERS"))
 worker_class = "server.worker.worker.GuardedWorker"
 # A last resort: the event loop only does I/O, so no legal request keeps it from answering.
 timeout = _settings.worker_timeout

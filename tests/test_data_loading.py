@@ -24,8 +24,12 @@ def test_loads_products_and_builds_model_text(tmp_path: Path) -> None:
 
 
 def test_missing_file_names_data_dir(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="data file not found.*DATA_DIR"):
+    with pytest.raises(DataError) as info:
         load_products(tmp_path / "absent.tsv", "productIdentifier")
+    assert str(info.value) == (
+        f"data file {tmp_path / 'absent.tsv'} not found: "
+        "set DATA_DIR to the folder holding asos/ and fashion-mnist/ (see README)"
+    )
 
 
 def test_empty_file(tmp_path: Path) -> None:

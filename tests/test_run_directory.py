@@ -73,7 +73,9 @@ def test_progress_is_printed_while_the_grid_search_runs(tmp_path: Path, env_with
 
 
 def test_missing_data_fails_with_a_clear_message(tmp_path: Path, env_with_data: dict) -> None:
-    env = {**env_with_data, "DATA_DIR": str(tmp_path / "nowhere"), "RUNS_DIR": str(tmp_path)}
+    env = {**env_with_data, "DATA_DIR": str(tmp_path / "nowhere"), "RUNS_DIR": str(tmp_path / "runs")}
     result = run_training(["train", *SMALL], env)
     assert result.returncode == 2
-    assert "data file not found" in result.stderr and "DATA_DIR" in result.stderr
+    assert f"data file {tmp_path / 'nowhere' / 'asos' / 'exercise_train.tsv'} not found" in result.stderr
+    assert "set DATA_DIR" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "runs").exists()  # checked before a run directory is made

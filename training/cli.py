@@ -1,22 +1,61 @@
-"""Command line of the training side: `python -m training {train,runs,export}`."""
+"""Command line of the training side: `python -m training {train,runs,export,drift}`.
+
+A mistake (config, override, data, run id) is one log line naming the problem and the fix,
+exit 2, and nothing is written; CATALOGUE_DEBUG=1 adds the traceback."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
-from contract.artifact import read_metadata
+from contract.artifact import ArtifactError, read_metadata
 from training.category.config import CategoryConfig
-from training.category.idx import IdxError
-from training.config import CONFIG_TYPES, DEFAULT_CONFIG, ConfigError, ExperimentConfig, load_config, to_toml_dict
-from training.data import DataError
+from training.category.idx import CHECKSUM_FILE, IdxError, missing_files
+from training.config import (
+    CONFIG_TYPES,
+    DEFAULT_CONFIG,
+    ConfigError,
+    ExperimentConfig,
+    FieldError,
+    blame,
+    data_dir,
+    load_config,
+    to_toml_dict,
+)
+from training.data import DataError, missing_data_file
 from training.export.errors import ExportRefused
 from training.tracking import log_run, register_export
 
 log = logging.getLogger("training")
 TASKS = tuple(CONFIG_TYPES)
+
+DEBUG_ENV = "CATALOGUE_DEBUG"
+FAILED = 1  # the export gate refused, or an unexpected error
+MISTAKE = 2  # a mistake in the command, config, data or environment (as argparse's usage errors)
+INTERRUPTED = 130
+TERMINATED = 128 + signal.SIGTERM
+EPILOG = (
+    f"Exit status: 0 done; {MISTAKE} a mistake in the command, config, data or environment "
+    f"(one line says which and how to fix it; nothing written); {FAILED} export refused or an unexpected error; "
+    f"3 drift found (drift). {DEBUG_ENV}=1 also prints the traceback."
+)
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that a run being stopped cleans up like one interrupted."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def debugging() -> bool:
+    return os.environ.get(DEBUG_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,19 +65,57 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
         stream=sys.stderr,
     )
+    debug = debugging()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.handler(args)
-    except (ConfigError, DataError, IdxError, FileNotFoundError) as exc:
-        log.error("%s", exc)
-        return 2
+    except (ConfigError, FieldError, DataError, IdxError, FileNotFoundError) as exc:
+        log.error("%s", _one_line(_describe(exc)), exc_info=debug)
+        return MISTAKE
+    except ArtifactError as exc:  # drift reads an exported model
+        log.error("%s: export one first (`make export`) or pass --artifact-dir", _one_line(str(exc)), exc_info=debug)
+        return MISTAKE
+    except KeyboardInterrupt:
+        log.error("interrupted", exc_info=debug)
+        return INTERRUPTED
+    except Terminated:
+        log.error("terminated (SIGTERM)", exc_info=debug)
+        return TERMINATED
+    except Exception as exc:  # noqa: BLE001 - a bug or an environment problem: one line, the traceback on demand
+        what = f"unexpected {type(exc).__name__}: {_one_line(str(exc))}"
+        log.error("%s (set %s=1 for the traceback)", what, DEBUG_ENV, exc_info=debug)
+        return FAILED
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        path = Path(exc.filename)
+        root = data_dir().resolve()
+        if path.resolve() == root or root in path.resolve().parents:
+            return str(missing_data_file(path))
+        return f"file not found: {path}"
+    return str(exc)
+
+
+def _one_line(text: str) -> str:
+    """A message on one line; of a long one (scikit-learn's failed-fits report) the first and
+    the last line, which say what failed and why."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " ".join(lines) if len(lines) <= 3 else f"{lines[0]} ... {lines[-1]}"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training")
+    parser = argparse.ArgumentParser(prog="python -m training", epilog=EPILOG)
     sub = parser.add_subparsers(required=True)
 
-    train = sub.add_parser("train", help="run an experiment into runs/<run-id>/")
-    train.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    train = sub.add_parser("train", help="run an experiment into runs/<run-id>/", epilog=EPILOG)
+    train.add_argument(
+        "--config",
+        type=Path,
+        default=DEFAULT_CONFIG,
+        help="experiment config, a TOML file (default: the prototype's, training/configs/pattern.toml)",
+    )
     train.add_argument(
         "--set",
         dest="overrides",
@@ -52,13 +129,18 @@ def _parser() -> argparse.ArgumentParser:
     runs = sub.add_parser("runs", help="list finished runs side by side")
     runs.set_defaults(handler=_runs)
 
-    export = sub.add_parser("export", help="export a run to artifacts/ behind the equivalence gate")
+    export = sub.add_parser("export", help="export a run to artifacts/ behind the equivalence gate", epilog=EPILOG)
     export.add_argument(
         "--run",
         default=None,
         help="run id, path or link such as latest-category (default: the newest run of each task)",
     )
-    export.add_argument("--artifact-dir", type=Path, default=Path("artifacts"))
+    export.add_argument(
+        "--artifact-dir",
+        type=Path,
+        default=Path("artifacts"),
+        help="where the model directories go, <dir>/<task>/ (default: artifacts)",
+    )
     export.add_argument("--examples", type=int, default=None, help="hypothesis examples for the generated-text check")
     export.set_defaults(handler=_export)
 
@@ -69,23 +151,76 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from training.runs import new_run_dir, point_latest, runs_dir, write_config, write_metrics
+    from training.runs import discard_if_empty, new_run_dir, point_latest, runs_dir, write_config, write_metrics
 
     config = load_config(args.config, args.overrides)
+    _check_data(config, args.config, args.overrides)  # before the run directory exists
     run_dir = new_run_dir(runs_dir(), config.name)
     log.info("run %s: config %s", run_dir, args.config)
-    write_config(run_dir, to_toml_dict(config))
-    if isinstance(config, CategoryConfig):
-        from training.category.experiment import run_category_experiment
+    try:
+        write_config(run_dir, to_toml_dict(config))
+        if isinstance(config, CategoryConfig):
+            from training.category.experiment import run_category_experiment
 
-        metrics = run_category_experiment(config, run_dir)
-    else:
-        metrics = _run_pattern(config, run_dir)
-    write_metrics(run_dir, metrics)  # last: a run directory with metrics.json is a finished run
-    point_latest(run_dir, config.task)
+            metrics = run_category_experiment(config, run_dir)
+        else:
+            metrics = _run_pattern(config, run_dir)
+        write_metrics(run_dir, metrics)  # last: a run directory with metrics.json is a finished run
+    except BaseException:
+        if not discard_if_empty(run_dir):
+            log.warning("run %s failed: partial output kept (no metrics.json: runs and export ignore it)", run_dir)
+        raise
+    point_latest(run_dir, config.task)  # only a finished run becomes runs/latest*
     log_run(run_dir, config.task, to_toml_dict(config), metrics)
     log.info("run finished: %s (report: %s)", run_dir, run_dir / "report.md")
     return 0
+
+
+def _check_data(config: ExperimentConfig | CategoryConfig, source: Path | None, overrides: list[str]) -> None:
+    """The data files are there and the config fits them, before anything is written. With a
+    `source`, a file missing from a folder that exists is blamed on the config field naming it."""
+    root = data_dir()
+    if isinstance(config, CategoryConfig):
+        directories = {config.data.directory} | ({"fashion-mnist"} if source is None else set())  # export: full sets
+        for directory in sorted(directories):
+            _require_fashion(root, directory, source, overrides)
+        return
+    for field, name in (("data.train_file", config.data.train_file), ("data.test_file", config.data.test_file)):
+        path = root / name
+        if path.is_file():
+            continue
+        if source is not None and (path.parent.is_dir() or (root / "asos").is_dir()):
+            raise ConfigError(
+                f"{blame(source, overrides, [field])}: data file {path} not found: "
+                f"{field} is relative to DATA_DIR ({root}): fix {field}"
+            )
+        raise missing_data_file(path)
+    if source is not None:
+        from training.experiment import check_against_data, load_data
+
+        train, _ = load_data(config)
+        try:
+            check_against_data(config, train)
+        except FieldError as exc:
+            raise ConfigError(f"{blame(source, overrides, exc.fields)}: {exc}") from exc
+
+
+def _require_fashion(root: Path, name: str, source: Path | None, overrides: list[str]) -> None:
+    directory = root / name
+    missing = missing_files(directory)
+    if not missing:
+        return
+    if not directory.is_dir():
+        if source is not None and name != "fashion-mnist" and (root / "fashion-mnist").is_dir():
+            raise ConfigError(
+                f"{blame(source, overrides, ['data.directory'])}: {directory} not found: "
+                f"data.directory is relative to DATA_DIR ({root}): fix data.directory"
+            )
+        raise missing_data_file(missing[0])
+    raise DataError(
+        f"data file {missing[0]} not found: put the four Fashion-MNIST IDX files (gzip) and {CHECKSUM_FILE} "
+        f"in {directory} (see README)"
+    )
 
 
 def _run_pattern(config: ExperimentConfig, run_dir: Path) -> dict:
@@ -129,7 +264,7 @@ def _runs(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from training.runs import LATEST, resolve_run, runs_dir
+    from training.runs import CONFIG_FILE, LATEST, resolve_run, runs_dir
 
     root = runs_dir()
     if args.run is not None:
@@ -137,22 +272,23 @@ def _export(args: argparse.Namespace) -> int:
     else:  # the newest run of each task that has one
         run_dirs = [resolve_run(f"{LATEST}-{task}", root) for task in TASKS if (root / f"{LATEST}-{task}").exists()]
         if not run_dirs:
-            raise FileNotFoundError(f"no finished runs under {root} (run `make train` first)")
-    for run_dir in run_dirs:
+            raise FileNotFoundError(f"no finished runs under {root}: run `make train` first (or set RUNS_DIR)")
+    configs = [load_config(run_dir / CONFIG_FILE) for run_dir in run_dirs]
+    for config in configs:  # the gate scores the training data: all there before anything is converted
+        _check_data(config, None, [])
+    for run_dir, config in zip(run_dirs, configs, strict=True):
         try:
-            model_dir = _export_one(run_dir, args)
+            model_dir = _export_one(run_dir, config, args)
         except ExportRefused as exc:
             log.error("export of %s refused, %s left untouched: %s", run_dir.name, args.artifact_dir, exc)
-            return 1
+            return FAILED
         log.info("exported %s from %s", model_dir, run_dir.name)
         register_export(model_dir, read_metadata(model_dir))
     return 0
 
 
-def _export_one(run_dir: Path, args: argparse.Namespace) -> Path:
-    from training.runs import CONFIG_FILE
-
-    if isinstance(load_config(run_dir / CONFIG_FILE), CategoryConfig):
+def _export_one(run_dir: Path, config: ExperimentConfig | CategoryConfig, args: argparse.Namespace) -> Path:
+    if isinstance(config, CategoryConfig):
         from training.category.export import export_category_run
 
         return export_category_run(run_dir, args.artifact_dir)

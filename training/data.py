@@ -10,10 +10,15 @@ import pandas as pd
 from contract.text import TextProduct, product_text
 
 TEXT_FIELDS = ("name", "description")
+DATA_DIR_HINT = "set DATA_DIR to the folder holding asos/ and fashion-mnist/ (see README)"
 
 
 class DataError(Exception):
     """A data file is missing, empty, or breaks the expected schema."""
+
+
+def missing_data_file(path: Path) -> DataError:
+    return DataError(f"data file {path} not found: {DATA_DIR_HINT}")
 
 
 @dataclass(frozen=True)
@@ -49,9 +54,7 @@ def load_products(
 
 def _read(path: Path) -> pd.DataFrame:
     if not path.is_file():
-        raise DataError(
-            f"data file not found: {path} (set DATA_DIR to the folder holding asos/, e.g. DATA_DIR=../shared/data)"
-        )
+        raise missing_data_file(path)
     try:
         # Default quoting, as the prototype parsed it: some descriptions contain quotes.
         frame = pd.read_table(path)

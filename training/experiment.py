@@ -9,7 +9,9 @@ the rest, the only figure here not computed on data the model was tuned on.
 from __future__ import annotations
 
 import logging
+import math
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +25,7 @@ from sklearn.model_selection import (
 )
 from sklearn.pipeline import Pipeline
 
-from training.config import ExperimentConfig, data_dir
+from training.config import ExperimentConfig, FieldError, data_dir
 from training.data import Products, load_products
 from training.evaluation import classification_summary, coefficient_summary, label_counts
 from training.pipeline import build_pipeline, param_grid
@@ -48,8 +50,34 @@ def load_data(config: ExperimentConfig) -> tuple[Products, Products]:
     return train, test
 
 
+def check_against_data(config: ExperimentConfig, train: Products) -> None:
+    """Refuse, before any fit, folds and a hold-out split these training products cannot give:
+    scikit-learn would only fail once the run is under way. Raises FieldError naming the field."""
+    counts = Counter(train.labels or [])
+    n, classes, largest = len(train.texts), len(counts), max(counts.values(), default=0)
+    folds_of = {"search.n_splits": config.search.n_splits, "evaluation.cv_folds": config.evaluation.cv_folds}
+    for field, folds in folds_of.items():
+        if folds > largest:
+            raise FieldError(
+                f"{field}={folds} stratified folds cannot be made from {train.path}, whose most common label has "
+                f"{largest} products: use at most {largest}",
+                field,
+            )
+    fraction = config.evaluation.holdout_fraction
+    held = math.ceil(fraction * n)  # as train_test_split rounds it
+    if held < classes or n - held < classes:
+        low, high = math.ceil(classes / n * 1e4) / 1e4, math.floor((n - classes) / n * 1e4) / 1e4
+        raise FieldError(
+            f"evaluation.holdout_fraction={fraction} splits the {n} training products into {n - held} + {held}, "
+            f"and a stratified split needs at least one product of each of the {classes} labels on both sides: "
+            f"use a fraction from {low} to {high}",
+            "evaluation.holdout_fraction",
+        )
+
+
 def run_experiment(config: ExperimentConfig) -> ExperimentResult:
     train, test = load_data(config)
+    check_against_data(config, train)
     labels = config.data.labels
     assert train.labels is not None
     X, y = train.texts, train.labels

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +43,15 @@ def new_run_dir(root: Path, config_name: str) -> Path:
     raise RuntimeError(f"could not create a unique run directory under {root}")
 
 
+def discard_if_empty(run_dir: Path) -> bool:
+    """Remove the directory of a run that failed before producing anything (it holds at most
+    its config.toml); keep one with partial output to look at. True if removed."""
+    if not run_dir.is_dir() or any(p.name != CONFIG_FILE for p in run_dir.iterdir()):
+        return False
+    shutil.rmtree(run_dir)
+    return True
+
+
 def point_latest(run_dir: Path, task: str) -> None:
     """`latest` names the newest run of any task, `latest-<task>` the newest of that task."""
     for name in (LATEST, f"{LATEST}-{task}"):
@@ -57,7 +67,10 @@ def resolve_run(run: str | None, root: Path) -> Path:
     if not path.exists() and run is not None and Path(run).exists():
         path = Path(run)
     if not (path / METRICS_FILE).is_file():
-        raise FileNotFoundError(f"no finished run at {path} (run `make train` first)")
+        what = "no finished run" if path.exists() else "no run"
+        raise FileNotFoundError(
+            f"{what} at {path}: give a run id listed by `make runs` (or a path to one), or run `make train` first"
+        )
     return path.resolve()
 
 

@@ -1,4 +1,7 @@
-"""Typed configuration of a category experiment (training/configs/category-*.toml)."""
+"""Typed configuration of a category experiment (training/configs/category-*.toml).
+
+Every value that cannot work is refused when the config is loaded, naming the field: ranges
+through msgspec constraints, values that depend on each other in `__post_init__`."""
 
 from __future__ import annotations
 
@@ -6,14 +9,33 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from contract.category import CLASSES
+
 Positive = Annotated[int, msgspec.Meta(ge=1)]
 Fraction = Annotated[float, msgspec.Meta(gt=0.0, lt=1.0)]
+# numpy, torch and scikit-learn all accept seeds in this range (scikit-learn no larger).
+Seed = Annotated[int, msgspec.Meta(ge=0, le=2**32 - 1)]
+# A run directory is runs/<UTC time>-<name>: one path component, no spaces.
+Name = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+
+# The official Fashion-MNIST sets, which the IDX reader checks by count and checksum: balanced classes.
+TRAIN_IMAGES = 60_000
+TEST_IMAGES = 10_000
+
+
+class FieldError(ValueError):
+    """A value that cannot work, given the others. `fields` are the dotted names involved;
+    the message names them and says what would work."""
+
+    def __init__(self, message: str, *fields: str) -> None:
+        super().__init__(message)
+        self.fields = fields
 
 
 class CategoryData(msgspec.Struct, forbid_unknown_fields=True):
-    directory: str = "fashion-mnist"  # under DATA_DIR
+    directory: Annotated[str, msgspec.Meta(min_length=1)] = "fashion-mnist"  # under DATA_DIR
     validation_fraction: Fraction = 0.1
-    split_seed: int = 20_261_123  # fixed, so every run validates on the same images
+    split_seed: Seed = 20_261_123  # fixed, so every run validates on the same images
     train_limit: Annotated[int, msgspec.Meta(ge=0)] = 0  # > 0: a stratified subset (smoke runs)
     test_limit: Annotated[int, msgspec.Meta(ge=0)] = 0
 
@@ -28,10 +50,11 @@ class CategoryModel(msgspec.Struct, forbid_unknown_fields=True):
 class CategoryTraining(msgspec.Struct, forbid_unknown_fields=True):
     epochs: Positive = 4
     batch_size: Positive = 128
-    learning_rate: float = 3e-3
-    weight_decay: float = 5e-4
+    learning_rate: Annotated[float, msgspec.Meta(gt=0.0)] = 3e-3
+    weight_decay: Annotated[float, msgspec.Meta(ge=0.0)] = 5e-4
     patience: Positive = 3  # epochs without a better validation accuracy before stopping
-    max_minutes: float = 10.0  # no new epoch starts once the next one would end past this
+    # No new epoch starts once the next one would end past this.
+    max_minutes: Annotated[float, msgspec.Meta(gt=0.0)] = 10.0
     threads: Positive = 2
     augment: bool = True  # random shift of up to ±2 pixels and horizontal flip
     imbalance: Literal["none", "class_weights", "balanced_sampler"] = "none"
@@ -49,9 +72,9 @@ class CategoryEvaluation(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CategoryConfig(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
+    name: Name
     task: Literal["category"]
-    seed: int
+    seed: Seed
     model: CategoryModel
     data: CategoryData = msgspec.field(default_factory=CategoryData)
     train: CategoryTraining = msgspec.field(default_factory=CategoryTraining)
@@ -59,4 +82,51 @@ class CategoryConfig(msgspec.Struct, forbid_unknown_fields=True):
 
     def __post_init__(self) -> None:
         if self.train.group_loss_weight and self.model.targets != "classes":
-            raise ValueError("train.group_loss_weight needs model.targets = 'classes'")
+            raise FieldError(
+                f"train.group_loss_weight={self.train.group_loss_weight} needs model.targets = 'classes' "
+                f"(got {self.model.targets!r}): set train.group_loss_weight=0 or model.targets=classes",
+                "train.group_loss_weight",
+                "model.targets",
+            )
+        _check_split(self.data)
+
+
+def _per_class(limit: int, total: int) -> int:
+    """Images of each class in a stratified subset of `limit` images, computed exactly as
+    training.category.data.stratified_indices does (the classes are balanced)."""
+    per_class = total // len(CLASSES)
+    fraction = limit / total if 0 < limit < total else 1.0
+    return round(per_class * fraction)
+
+
+def _split_works(limit: int, validation_fraction: float) -> bool:
+    """Every class keeps at least one training and one validation image."""
+    images = _per_class(limit, TRAIN_IMAGES)
+    validation = round(images * validation_fraction)
+    return validation >= 1 and images - validation >= 1
+
+
+def _check_split(data: CategoryData) -> None:
+    classes = len(CLASSES)
+    if not _split_works(0, data.validation_fraction):
+        raise FieldError(
+            f"data.validation_fraction={data.validation_fraction} leaves a class of {TRAIN_IMAGES // classes} "
+            "training images without a validation or a training image: use a fraction between 0.001 and 0.999",
+            "data.validation_fraction",
+        )
+    if data.train_limit and not _split_works(data.train_limit, data.validation_fraction):
+        smallest = next(n for n in range(1, TRAIN_IMAGES + 1) if _split_works(n, data.validation_fraction))
+        raise FieldError(
+            f"data.train_limit={data.train_limit} is too small for a stratified split of the {classes} classes "
+            f"with data.validation_fraction={data.validation_fraction} (every class needs a training and a "
+            f"validation image): use 0 (all {TRAIN_IMAGES} images) or at least {smallest}",
+            "data.train_limit",
+            "data.validation_fraction",
+        )
+    if data.test_limit and _per_class(data.test_limit, TEST_IMAGES) < 1:
+        smallest = next(n for n in range(1, TEST_IMAGES + 1) if _per_class(n, TEST_IMAGES) >= 1)
+        raise FieldError(
+            f"data.test_limit={data.test_limit} is too small for a stratified subset of the {classes} classes "
+            f"(every class needs a test image): use 0 (all {TEST_IMAGES} images) or at least {smallest}",
+            "data.test_limit",
+        )

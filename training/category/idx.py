@@ -37,6 +37,14 @@ class Split:
     labels: np.ndarray  # (n,) int64 class indices, contract.category.CLASSES order
 
 
+def missing_files(directory: Path) -> list[Path]:
+    """The files of the official sets absent from `directory` (an IDX file may be gzipped or not)."""
+    names = [name for images, labels, _ in SPLITS.values() for name in (images, labels)]
+    missing = [directory / f"{name}.gz" for name in names if not (directory / f"{name}.gz").is_file()]
+    missing = [path for path in missing if not path.with_suffix("").is_file()]
+    return missing + ([] if (directory / CHECKSUM_FILE).is_file() else [directory / CHECKSUM_FILE])
+
+
 def read_checksums(directory: Path) -> dict[str, str]:
     path = directory / CHECKSUM_FILE
     if not path.is_file():
