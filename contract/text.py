@@ -23,7 +23,7 @@ NAME_DESCRIPTION_SEPARATOR = ";"
 # left to right by findall) matches exactly the runs of two or more word characters that
 # `\b\w\w+\b` matches, without testing boundaries (~25% less time per product).
 SKLEARN_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
-_EQUIVALENT_PATTERNS = {SKLEARN_TOKEN_PATTERN: r"\w\w+"}
+EQUIVALENT_TOKEN_PATTERNS = {SKLEARN_TOKEN_PATTERN: r"\w\w+"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ class Tokenizer:
             raise ValueError(
                 f"token_pattern {spec.token_pattern!r} has {pattern.groups} groups; scikit-learn allows at most one"
             )
-        self._findall = re.compile(_EQUIVALENT_PATTERNS.get(spec.token_pattern, spec.token_pattern)).findall
+        self._findall = re.compile(EQUIVALENT_TOKEN_PATTERNS.get(spec.token_pattern, spec.token_pattern)).findall
         self._stop_words = frozenset(spec.stop_words)
 
     def tokens(self, text: str) -> list[str]:

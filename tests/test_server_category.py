@@ -135,6 +135,23 @@ def test_limits_on_count_body_and_query(server: Server) -> None:
     assert wrong_type.status_code == 415
 
 
+def test_schema_declares_the_image_limits_of_the_settings(server: Server) -> None:
+    schema = httpx.get(server.url + "/docs/openapi.json").json()
+    body = schema["paths"][URL]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["maxItems"] == 300  # SERVE_MAX_IMAGES_PER_REQUEST
+    image = body["items"]["properties"]["image"]
+    assert (image["type"], image["format"], image["contentEncoding"]) == ("string", "byte", "base64")
+    assert image["minLength"] == 4  # one base64 group: an empty image is not schema-valid
+    assert image["maxLength"] == 266_668  # base64 of SERVE_MAX_IMAGE_BYTES=200000
+    assert body["items"]["properties"]["product_id"]["anyOf"][1]["maxLength"] == 10_000  # max_field_chars
+    # The declared bound is the enforced one: at maxLength the size passes (the bytes are no image),
+    # one base64 group more is over max_image_bytes.
+    at_limit = httpx.post(server.url + URL, json=[{"product_id": 1, "image": "A" * image["maxLength"]}])
+    assert at_limit.status_code == 422 and "not a readable PNG or JPEG" in at_limit.json()["detail"]
+    over = httpx.post(server.url + URL, json=[{"product_id": 1, "image": "A" * (image["maxLength"] + 4)}])
+    assert over.status_code == 413 and "max_image_bytes=200000" in over.json()["detail"]
+
+
 def test_workers_survived_and_counted(server: Server) -> None:
     assert server.worker_pids() == server.initial_workers
     assert httpx.get(server.url + "/health/ready").status_code == 200

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from contract.text import Tokenizer, TokenizerSpec, pad_rows, product_text
+from contract.text import (
+    EQUIVALENT_TOKEN_PATTERNS,
+    SKLEARN_TOKEN_PATTERN,
+    Tokenizer,
+    TokenizerSpec,
+    pad_rows,
+    product_text,
+)
 from training.config import DEFAULT_CONFIG, load_config
 from training.export.generated_text import product_texts
 from training.export.onnx_graph import tokenizer_spec
@@ -36,6 +45,15 @@ def test_tokenizer_equals_sklearn_analyzer_on_arbitrary_text(text: str) -> None:
     assert TOKENIZER.tokens(text) == ANALYZER(text)
 
 
+@settings(deadline=None)
+@given(st.text())
+def test_the_faster_token_regex_finds_what_sklearns_pattern_finds(text: str) -> None:
+    # contract/text.py swaps scikit-learn's default pattern for an equivalent one without \b.
+    fast = re.compile(EQUIVALENT_TOKEN_PATTERNS[SKLEARN_TOKEN_PATTERN])
+    assert fast.findall(text) == re.findall(SKLEARN_TOKEN_PATTERN, text)
+    assert fast.findall(text.lower()) == re.findall(SKLEARN_TOKEN_PATTERN, text.lower())
+
+
 def test_tricky_cases_by_name() -> None:
     for text in [
         "İSTANBUL floral",
@@ -48,6 +66,9 @@ def test_tricky_cases_by_name() -> None:
         "🌸floral🌸",
         "floral2stripe",
         "ǅemal",
+        "a b cd e",
+        "x_y __ _",
+        "١٢ ab٣",
     ]:
         assert TOKENIZER.tokens(text) == ANALYZER(text), text
 

@@ -17,11 +17,22 @@ from contract.image import ImageError, ImageTooLarge, load_image, open_image, pr
 from server.codecs.errors import RequestError
 from server.codecs.products import ProductId, ProductListDecoder
 
+# A 16×16 PNG, a dark top on white ("Upper part"): the docs' "Try it out" body is a real request.
+EXAMPLE_IMAGE = (
+    "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAAAAAA6mKC9AAAAIklEQVR42mP8z4AKmND4DCwMDAwM8lDOQ2wqho4AI0HfAgAksAMfMNpBhAAAAABJRU5ErkJggg=="
+)
+
 Base64Image = Annotated[
     str,
     msgspec.Meta(
-        description="The product photo, PNG or JPEG of any size, base64-encoded (standard alphabet; a "
-        "`data:image/...;base64,` prefix is accepted)",
+        description="The product photo, PNG or JPEG of any size, base64-encoded (standard alphabet, padded; a "
+        "`data:image/...;base64,` prefix is accepted). At most max_image_bytes once decoded: the maxLength, "
+        "which counts a prefix too",
+        # Declared for the OpenAPI schema only (server/rest/openapi.py adds maxLength from the settings):
+        # msgspec would enforce a `min_length` itself, before the decoder's checks and their messages
+        # naming the product. `format: byte` is OpenAPI's name for base64 text, `contentEncoding` JSON Schema's.
+        extra_json_schema={"minLength": 4, "format": "byte", "contentEncoding": "base64"},
+        examples=[EXAMPLE_IMAGE],
     ),
 ]
 

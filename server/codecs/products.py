@@ -21,7 +21,10 @@ Product = TypeVar("Product", bound=msgspec.Struct)
 
 class ProductListDecoder(Generic[Product]):
     def __init__(self, product_type: type[Product], max_products: int, limit_name: str, max_id_chars: int) -> None:
-        self._decoder = msgspec.json.Decoder(list[product_type])  # type: ignore[valid-type]
+        # strict=False: a whole float id (2.0) is the integer 2, as JSON Schema reads the `integer`
+        # the OpenAPI schema declares; 1.5, booleans and other types are still refused, strings
+        # stay strings.
+        self._decoder = msgspec.json.Decoder(list[product_type], strict=False)  # type: ignore[valid-type]
         self.max_products = max_products
         self.limit_name = limit_name  # the setting named in the error, e.g. max_products_per_request
         self.max_id_chars = max_id_chars

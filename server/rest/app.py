@@ -11,8 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.prometheus import PrometheusController
 
 from server.admission import AdmissionMiddleware
@@ -22,7 +20,7 @@ from server.codecs.pattern import PatternRequestDecoder
 from server.logs import logging_config
 from server.metrics import HttpMetrics
 from server.registry import ModelRegistry
-from server.rest import routes
+from server.rest import docs, routes
 from server.rest.errors import http_exception_handler, internal_error_handler, request_error_handler
 from server.settings import ServerSettings
 
@@ -49,8 +47,23 @@ def create_app(settings: ServerSettings | None = None) -> Litestar:
     registry = ModelRegistry(settings)
     # Image decoding runs here, off the event loop (Pillow releases the GIL while decoding).
     decode_pool = ThreadPoolExecutor(max_workers=settings.decode_threads, thread_name_prefix="decode")
-    pattern_handlers = routes.pattern_routes(settings.max_products_per_request)
-    category_handlers = routes.category_routes(settings.max_images_per_request, settings.max_category_body_bytes)
+    pattern_handlers = routes.pattern_routes(
+        registry,
+        PatternRequestDecoder(settings.max_products_per_request, settings.max_field_chars),
+        decode_pool,
+        settings.max_products_per_request,
+        settings.max_body_bytes,
+    )
+    category_decoder = CategoryRequestDecoder(
+        settings.max_images_per_request,
+        settings.max_image_bytes,
+        settings.max_image_pixels,
+        settings.max_request_pixels,
+        settings.max_field_chars,
+    )
+    category_handlers = routes.category_routes(
+        registry, category_decoder, decode_pool, settings.max_images_per_request, settings.max_category_body_bytes
+    )
 
     async def load_models() -> None:
         # Awaited: uvicorn starts accepting connections only after the startup hooks, so a new or
@@ -83,25 +96,11 @@ def create_app(settings: ServerSettings | None = None) -> Litestar:
             HTTPException: http_exception_handler,
             Exception: internal_error_handler,
         },
-        openapi_config=OpenAPIConfig(
-            title="Catalogue ML",
-            version="1.0.0",
-            path="/docs",
-            render_plugins=[ScalarRenderPlugin()],
-        ),
+        openapi_config=docs.openapi_config(settings),  # /docs, its assets served here too (no CDN)
         state=State(
             {
                 "settings": settings,
                 "registry": registry,
-                "decode_pool": decode_pool,
-                "pattern_decoder": PatternRequestDecoder(settings.max_products_per_request, settings.max_field_chars),
-                "category_decoder": CategoryRequestDecoder(
-                    settings.max_images_per_request,
-                    settings.max_image_bytes,
-                    settings.max_image_pixels,
-                    settings.max_request_pixels,
-                    settings.max_field_chars,
-                ),
             }
         ),
         logging_config=None,  # logs.py configures logging for the whole process

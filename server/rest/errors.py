@@ -34,7 +34,8 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
         detail = f"request body over the limit {_body_limit(request)}"
     elif isinstance(exc.extra, list) and exc.extra:  # Litestar's parameter validation: name each parameter
         detail += ": " + "; ".join(_describe(problem) for problem in exc.extra)
-    return error_response(exc.status_code, detail)
+    # Kept from the exception: the router's 405 carries `Allow` with the path's methods (RFC 9110 §15.5.6).
+    return error_response(exc.status_code, detail, exc.headers)
 
 
 def _body_limit(request: Request) -> str:
