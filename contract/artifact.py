@@ -1,5 +1,11 @@
 """The on-disk format of an exported model: `<artifact_dir>/<model>/model.onnx` beside
-`metadata.json`. A model directory describes itself, so the server needs nothing else."""
+`metadata.json`. A model directory describes itself, so the server needs nothing else.
+
+The metadata describes the model and nothing else: exporting the same model again, on any day
+and from any run directory, writes the same bytes, so a committed artifact changes only when
+its model does. Format 2 dropped what described the moment and the machine of an export
+(`created_at`, `source_run`: a run directory only its author has) for `trained_from`, the
+config and seed anyone can train again; format 1 artifacts are still read."""
 
 from __future__ import annotations
 
@@ -14,7 +20,8 @@ from contract.text import TokenizerSpec
 
 ONNX_FILE = "model.onnx"
 METADATA_FILE = "metadata.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # what export writes
+READABLE_FORMATS = (1, 2)  # what the server loads
 
 
 class TextInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="kind", tag="text"):
@@ -44,13 +51,22 @@ class EquivalenceReport(msgspec.Struct, frozen=True):
         return all(check.passed for check in self.checks)
 
 
-class ArtifactMetadata(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class TrainingSource(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Where a model comes from, in terms anyone with the repository can train again: the
+    experiment config (`make train CONFIG=...`) and its seed (`SET=seed=...`)."""
+
+    config: str  # the `name` in one of training/configs/*.toml (pattern-prototype: pattern.toml)
+    seed: int
+
+
+class ArtifactMetadata(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
     format_version: int
     name: str
     task: str
-    version: str
-    created_at: str
-    source_run: str
+    version: str  # sha256 prefix of the ONNX file: the same model always has the same version
+    trained_from: TrainingSource | None = None  # always written since format 2
+    created_at: str | None = None  # format 1 only: read, never written
+    source_run: str | None = None  # format 1 only: read, never written
     onnx_file: str
     onnx_sha256: str
     onnx_outputs: dict[str, str]
@@ -83,11 +99,16 @@ def write_metadata(model_dir: Path, metadata: ArtifactMetadata) -> Path:
 def read_metadata(model_dir: Path) -> ArtifactMetadata:
     path = model_dir / METADATA_FILE
     try:
-        return msgspec.json.decode(path.read_bytes(), type=ArtifactMetadata)
+        metadata = msgspec.json.decode(path.read_bytes(), type=ArtifactMetadata)
     except FileNotFoundError as exc:
         raise ArtifactError(f"{model_dir}: no {METADATA_FILE}") from exc
     except msgspec.ValidationError as exc:
         raise ArtifactError(f"{path}: invalid metadata: {exc}") from exc
+    if metadata.format_version not in READABLE_FORMATS:
+        raise ArtifactError(
+            f"{path}: metadata format {metadata.format_version}, this code reads formats {list(READABLE_FORMATS)}"
+        )
+    return metadata
 
 
 def verified_onnx_path(model_dir: Path, metadata: ArtifactMetadata) -> Path:

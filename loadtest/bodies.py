@@ -13,7 +13,7 @@ PRODUCTS_FILE = Path("asos") / "exercise_test.tsv"
 FASHION_DIR = Path("fashion-mnist")
 PHOTO_SIZE = 112  # as the benchmarks and the category tests: inverted, upscaled PNGs
 PHOTO_COUNT = 500
-_REMEDY = "set DATA_DIR to the folder holding asos/ and fashion-mnist/ (here: DATA_DIR=../shared/data)"
+_REMEDY = "set DATA_DIR to the folder holding asos/ and fashion-mnist/ (see README, Data sets)"
 
 
 class MissingData(Exception):

@@ -99,3 +99,52 @@ def test_committed_artifact_describes_itself() -> None:
     assert metadata.equivalence.passed and metadata.labels == list(GROUPS)
     raw = msgspec.json.decode((ROOT / "artifacts" / "category" / "metadata.json").read_bytes())
     assert raw["input"]["kind"] == "image"
+
+
+def test_export_twice_is_byte_identical_and_quiet(
+    small_run: Path,
+    tmp_path: Path,
+    fashion_dir: Path,
+    monkeypatch,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The same run exported twice: the same model.onnx and metadata.json (nothing about the
+    moment or the machine in it), and no `torchvision is not installed` notices."""
+    monkeypatch.setenv("DATA_DIR", str(fashion_dir.parent))
+    first, second = export_category_run(small_run, tmp_path / "a"), export_category_run(small_run, tmp_path / "b")
+    for name in ("model.onnx", "metadata.json"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    raw = msgspec.json.decode((first / "metadata.json").read_bytes())
+    assert raw["trained_from"] == {"config": "category-cnn-classes", "seed": 1}
+    assert not {"created_at", "source_run"} & set(raw)
+    captured = capfd.readouterr()
+    assert "torchvision" not in captured.out + captured.err + caplog.text
+
+
+def test_curves_separate_the_losses_and_say_whether_batches_were_augmented(tmp_path: Path, monkeypatch) -> None:
+    from training.category import report
+
+    figures = []
+    monkeypatch.setattr(report, "save_figure", lambda fig, path, dpi: figures.append(fig))
+    history = [
+        {"epoch": e, "train_loss": 0.8 / e, "validation_loss": 0.1 / e, "train_accuracy": 0.8}
+        | {"validation_group_accuracy": 0.97}
+        for e in (1, 2, 3)
+    ]
+    for augmented, said in ((False, ", no augmentation"), (True, ", augmented batches")):
+        report.plot_curves(history, tmp_path / "curves.png", "classes", augmented, best_epoch=3)
+        objective, validation, _ = figures[-1].axes
+        assert objective.get_title() == f"training loss (10 classes{said})"
+        # Each loss on its own axis: the 10-class objective never shares a scale with the group NLL.
+        assert [list(line.get_ydata()) for line in objective.get_lines()][0] == [0.8, 0.4, 0.8 / 3]
+        assert [list(line.get_ydata()) for line in validation.get_lines()][0] == [0.1, 0.05, 0.1 / 3]
+        for ax in figures[-1].axes:
+            assert list(ax.get_xticks()) == [1, 2, 3]  # no epoch 1.5
+    report.plot_curves(history[:1], tmp_path / "curves.png", "groups", None)  # one epoch, no config
+    assert figures[-1].axes[0].get_title() == "training loss (5 groups)"
+    assert [list(ax.get_xticks()) for ax in figures[-1].axes] == [[1]] * 3
+    history = [h | {"epoch": e} for e, h in enumerate(history * 10, start=1)]  # a long run: 30 epochs
+    report.plot_curves(history, tmp_path / "curves.png", "classes", True)
+    figures[-1].canvas.draw()
+    assert all(float(t).is_integer() for ax in figures[-1].axes for t in ax.get_xticks())

@@ -16,6 +16,7 @@ from contract.category import to_groups
 from tests.conftest import run_training
 from training.category.idx import Split
 from training.category.photos import as_photo, encode
+from training.drift.features import Sample
 from training.drift.stats import compare_classes, compare_numeric, psi
 
 
@@ -92,3 +93,51 @@ def test_bad_window_is_refused(env_with_data: dict[str, str], tmp_path: Path) ->
     path.write_text('[{"title": "no name or description"}]')
     result = run_training(["drift", "--model", "pattern", "--window", str(path)], env_with_data)
     assert result.returncode == 2 and "pattern requests need name and description" in result.stderr
+
+
+def _samples(shift: float) -> tuple[Sample, Sample]:
+    rng = np.random.default_rng(0)
+    labels = ["Floral", "Stripe", "Check"]
+    reference = Sample({"text length": rng.normal(300, 50, 3000)}, list(rng.choice(labels, 3000, p=[0.6, 0.3, 0.1])))
+    window = Sample(
+        {"text length": rng.normal(300 - shift, 50, 400)},
+        list(rng.choice(labels, 400, p=[0.2, 0.3, 0.5] if shift else [0.6, 0.3, 0.1])),
+    )
+    return reference, window
+
+
+@pytest.mark.parametrize("shift", [0.0, 100.0], ids=["unshifted", "shifted"])
+def test_plot_states_the_verdict_and_each_psi(shift: float, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from training.drift import report
+
+    figures = []
+    monkeypatch.setattr(report, "save_figure", lambda fig, path, dpi: figures.append(fig))
+    reference, window = _samples(shift)
+    report.plot(reference, window, ["Floral", "Stripe", "Check"], tmp_path / "drift.png")
+    (fig,) = figures
+    verdict = fig._suptitle.get_text()
+    titles = [ax.get_title() for ax in fig.axes]
+    expected = [
+        compare_numeric("text length", reference.numeric["text length"], window.numeric["text length"]),
+        compare_classes("predicted class", ["Floral", "Stripe", "Check"], reference.predictions, window.predictions),
+    ]
+    for title, drift in zip(titles, expected, strict=True):
+        assert f"PSI {drift.psi:.3f}" in title and ("DRIFT" if drift.drifted else "no drift") in title
+    if shift:
+        assert verdict == "Verdict: DRIFT in text length, predicted class"
+    else:
+        assert verdict == "Verdict: no drift"
+
+
+def test_plot_uses_the_reports_figures_when_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from training.drift import report
+
+    figures = []
+    monkeypatch.setattr(report, "save_figure", lambda fig, path, dpi: figures.append(fig))
+    reference, window = _samples(100.0)
+    drifts = [
+        compare_numeric("text length", reference.numeric["text length"], window.numeric["text length"]),
+        compare_classes("predicted pattern", ["Floral", "Stripe", "Check"], reference.predictions, window.predictions),
+    ]
+    report.plot(reference, window, ["Floral", "Stripe", "Check"], tmp_path / "drift.png", drifts)
+    assert figures[0]._suptitle.get_text() == "Verdict: DRIFT in text length, predicted pattern"

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import onnx
 import pandas as pd
@@ -15,7 +16,16 @@ from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import StringTensorType
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from contract.artifact import ONNX_FILE, read_metadata, sha256_of, verified_onnx_path
+from contract.artifact import (
+    FORMAT_VERSION,
+    ONNX_FILE,
+    ArtifactError,
+    TrainingSource,
+    read_metadata,
+    sha256_of,
+    verified_onnx_path,
+    write_metadata,
+)
 from contract.text import TextProduct, product_text
 from server.runtimes.pattern import PatternRuntime, Predictions
 from tests.conftest import ROOT, require
@@ -30,7 +40,8 @@ def test_export_writes_model_and_complete_metadata(exported_artifacts: Path, pro
     meta = read_metadata(model_dir)
     assert verified_onnx_path(model_dir, meta) == model_dir / ONNX_FILE
     assert meta.name == "pattern" and meta.version == meta.onnx_sha256[:12]
-    assert meta.source_run == prototype_run.name
+    assert meta.trained_from == TrainingSource("pattern-prototype", 42)  # the config, not the local run directory
+    assert meta.format_version == FORMAT_VERSION and meta.created_at is None and meta.source_run is None
     assert meta.labels == [
         "Animal",
         "Check",
@@ -166,3 +177,20 @@ def test_gate_rejects_the_plain_skl2onnx_conversion(prototype_run: Path, data_di
     assert check_products("test_products", pipeline, plain, test.products).passed
     with pytest.raises(EquivalenceError, match="generated text"):
         check_generated(pipeline, plain, examples=200)
+
+
+def test_both_formats_of_committed_artifacts_load_and_a_newer_one_is_refused(tmp_path: Path) -> None:
+    """Format 1 (with created_at and source_run) is still read: an artifact is re-exported only
+    when its model is, so committed artifacts of both formats coexist. An unknown future format
+    is refused with a message rather than misread."""
+    for name in ("pattern", "category"):
+        meta = read_metadata(ROOT / "artifacts" / name)
+        assert meta.format_version in (1, 2) and meta.equivalence.passed
+        if meta.format_version == 2:
+            assert meta.trained_from is not None and meta.created_at is None and meta.source_run is None
+    meta = read_metadata(ROOT / "artifacts" / "pattern")
+    future = tmp_path / "future"
+    future.mkdir()
+    write_metadata(future, msgspec.structs.replace(meta, format_version=FORMAT_VERSION + 1))
+    with pytest.raises(ArtifactError, match=f"metadata format {FORMAT_VERSION + 1}"):
+        read_metadata(future)

@@ -107,7 +107,7 @@ def test_make_loadtest_without_data_names_data_dir(tmp_path: Path) -> None:
     result = make_loadtest(env, f"URL=http://127.0.0.1:{free_port()}", f"LOADTEST_OUT={tmp_path}/out", timeout=60)
     expected = (
         f"loadtest: test products not found at {tmp_path}/no-data/asos/exercise_test.tsv: set DATA_DIR to the "
-        "folder holding asos/ and fashion-mnist/ (here: DATA_DIR=../shared/data)"
+        "folder holding asos/ and fashion-mnist/ (see README, Data sets)"
     )
     assert result.returncode == 2
     assert [line for line in result.stderr.splitlines() if line.startswith("loadtest:")] == [expected]

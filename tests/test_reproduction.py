@@ -1,4 +1,4 @@
-"""The default experiment reproduces the prototype (../shared/docs/prototype.md)."""
+"""The default experiment reproduces the prototype (docs/prototype.md)."""
 
 from __future__ import annotations
 

@@ -283,7 +283,7 @@ def _export(args: argparse.Namespace) -> int:
             log.error("export of %s refused, %s left untouched: %s", run_dir.name, args.artifact_dir, exc)
             return FAILED
         log.info("exported %s from %s", model_dir, run_dir.name)
-        register_export(model_dir, read_metadata(model_dir))
+        register_export(model_dir, read_metadata(model_dir), run_dir.name)
     return 0
 
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from sklearn.metrics import ConfusionMatrixDisplay
 
-matplotlib.use("Agg")  # headless: no display on servers or CI
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
+from training.plots import plt, save_figure
 
 CONFUSION_PNG = "confusion_matrix_holdout.png"
 F1_PNG = "per_class_f1_holdout.png"
@@ -107,20 +105,21 @@ def _plot_confusion(path: Path, summary: dict[str, Any]) -> None:
         ax=ax, xticks_rotation=45, colorbar=False
     )
     ax.set_title("Held-out confusion matrix")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, 100)
 
 
 def _plot_f1(path: Path, summary: dict[str, Any]) -> None:
+    """F1 per class with the number of held-out products behind it: one product more or less
+    moves an F1 measured on 10 products (Placement) by up to 0.1, one on 109 (Floral) hardly."""
     labels = summary["labels"]
     f1 = [summary["per_class"][label]["f1"] for label in labels]
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.barh(labels, f1)
-    ax.axvline(summary["macro_f1"], color="black", linestyle="--", label="macro-F1")
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("F1 on the held-out split")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    support = [summary["per_class"][label]["support"] for label in labels]
+    fig, ax = plt.subplots(figsize=(7, 4.4))
+    bars = ax.barh([f"{label} (n={n})" for label, n in zip(labels, support, strict=True)], f1, color="tab:blue")
+    ax.bar_label(bars, [f"{v:.2f}" for v in f1], label_type="edge", padding=3, fontsize=9)
+    ax.axvline(summary["macro_f1"], color="black", linestyle="--")
+    ax.set_xlim(0, 1.1)  # room for the values at the bars' ends
+    ax.set_xticks(np.linspace(0, 1, 6))
+    ax.set_xlabel("F1 on the held-out split (n = held-out products of the class)")
+    ax.set_title(f"Held-out F1 per class; dashed line: macro-F1 {summary['macro_f1']:.3f}", fontsize=11)
+    save_figure(fig, path, 100)

@@ -70,8 +70,9 @@ def log_run(run_dir: Path, task: str, config: dict[str, Any], metrics: dict[str,
         return run.info.run_id
 
 
-def register_export(model_dir: Path, metadata: Any) -> str | None:
-    """Register an exported model directory (ONNX + metadata) as a new model version."""
+def register_export(model_dir: Path, metadata: Any, source_run: str) -> str | None:
+    """Register an exported model directory (ONNX + metadata) as a new model version, tagged with
+    the run it came from (a local run directory: in MLflow, not in the committed metadata)."""
     if not enabled():
         return None
     import mlflow
@@ -79,7 +80,7 @@ def register_export(model_dir: Path, metadata: Any) -> str | None:
 
     name = f"catalogue-{metadata.name}"
     mlflow.set_experiment(f"catalogue-{metadata.name}")
-    with mlflow.start_run(run_name=f"export-{metadata.version}", tags={"source_run": metadata.source_run}) as run:
+    with mlflow.start_run(run_name=f"export-{metadata.version}", tags={"source_run": source_run}) as run:
         mlflow.log_artifacts(str(model_dir), artifact_path="model")
         mlflow.log_metrics(_numeric(metadata.metrics))
     client = MlflowClient()
@@ -92,10 +93,10 @@ def register_export(model_dir: Path, metadata: Any) -> str | None:
         tags={
             "artifact_version": metadata.version,
             "onnx_sha256": metadata.onnx_sha256,
-            "source_run": metadata.source_run,
+            "source_run": source_run,
             "equivalence_passed": str(metadata.equivalence.passed),
         },
-        description=f"Exported {metadata.created_at} from {metadata.source_run}",
+        description=f"Exported from run {source_run}",
     )
     log.info("registered in MLflow", extra={"model": name, "model_version": version.version})
     return version.version

@@ -19,7 +19,8 @@ from server.codecs.products import ProductId, ProductListDecoder
 
 # A 16×16 PNG, a dark top on white ("Upper part"): the docs' "Try it out" body is a real request.
 EXAMPLE_IMAGE = (
-    "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAAAAAA6mKC9AAAAIklEQVR42mP8z4AKmND4DCwMDAwM8lDOQ2wqho4AI0HfAgAksAMfMNpBhAAAAABJRU5ErkJggg=="
+    "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAAAAAA6mKC9AAAAIklEQVR42mP8z4AKmND4"
+    "DCwMDAwM8lDOQ2wqho4AI0HfAgAksAMfMNpBhAAAAABJRU5ErkJggg=="
 )
 
 Base64Image = Annotated[

@@ -1,27 +1,41 @@
 """`make eda`: what the Fashion-MNIST data looks like, grouped the brief's way, and what that
 means for the experiments. Writes reports/eda/ (markdown + PNG): figures are computed here,
-the reasoning around them lives in the markdown template below, next to the numbers."""
+the reasoning around them lives in the markdown template (eda_report.py), next to the numbers.
+
+The output is committed, so it is deterministic: every random choice is seeded, orderings are
+explicit, floats are rounded before they are written, nothing records the time, and the numeric
+work runs on one BLAS/OpenMP thread (t-SNE and the summation order of BLAS depend on the thread
+count, so a 2-core and an 8-core machine would otherwise write different embeddings). Running
+it twice leaves `git status` clean (tests/test_determinism.py)."""
 
 from __future__ import annotations
 
 import argparse
 import hashlib
 import logging
+import sys
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.manifold import TSNE
 from sklearn.metrics import confusion_matrix
 from sklearn.neighbors import NearestNeighbors
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from contract.category import CLASS_TO_GROUP, CLASSES, GROUPS
-from training.category.idx import Split, load_split
+from training.category.data import stratified_indices
+from training.category.idx import CHECKSUM_FILE, IdxError, Split, load_split, missing_files
 from training.config import data_dir
+from training.data import missing_data_file
 from training.plots import plt, save_figure
 
 log = logging.getLogger(__name__)
@@ -29,6 +43,12 @@ GROUP_COLOURS = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"]
 # Mean absolute pixel difference (0-255) under which two images count as near duplicates: strict, loose.
 NEAR_DUPLICATE_MAD = (4.0, 12.0)
 SEED = 0
+DPI = 100
+LABEL_SIZE = 11  # class and group names in the image strips: readable at the size GitHub shows them
+# The simple model of "where would a simple model go wrong": standardised PCA features, so lbfgs
+# converges (raw PCA components differ by an order of magnitude in scale: 300 iterations of
+# lbfgs did not converge, and an unconverged model made the report differ from run to run).
+SIMPLE_MODEL_MAX_ITER = 1000
 
 
 def balance(train: Split, test: Split, out: Path) -> dict[str, Any]:
@@ -41,7 +61,7 @@ def balance(train: Split, test: Split, out: Path) -> dict[str, Any]:
     right.bar(range(5), groups, color=GROUP_COLOURS)
     right.set_xticks(range(5), GROUPS, rotation=20)
     right.set_title("train images per group")
-    save_figure(fig, out / "balance.png", 80)
+    save_figure(fig, out / "balance.png", DPI)
     return {
         "train_classes": classes.tolist(),
         "test_classes": np.bincount(test.labels, minlength=10).tolist(),
@@ -59,23 +79,23 @@ def sample_grid(train: Split, out: Path, per_group: int = 12) -> None:
             ax.imshow(train.images[i], cmap="gray")
             ax.set_xticks([])
             ax.set_yticks([])
-        axes[g][0].set_ylabel(group, rotation=0, ha="right", fontsize=9)
-    save_figure(fig, out / "samples.png", 80)
+        axes[g][0].set_ylabel(group, rotation=0, ha="right", va="center", fontsize=LABEL_SIZE + 1)
+    save_figure(fig, out / "samples.png", DPI)
 
 
 def mean_variance(train: Split, out: Path) -> None:
-    fig, axes = plt.subplots(2, 10, figsize=(13, 3.2))
+    fig, axes = plt.subplots(2, 10, figsize=(13, 3.4))
     for c in range(10):
         images = train.images[train.labels == c].astype(np.float32)
         axes[0][c].imshow(images.mean(0), cmap="gray")
         axes[1][c].imshow(images.var(0), cmap="magma")
-        axes[0][c].set_title(CLASSES[c], fontsize=8)
+        axes[0][c].set_title(CLASSES[c], fontsize=LABEL_SIZE)
         for ax in (axes[0][c], axes[1][c]):
             ax.set_xticks([])
             ax.set_yticks([])
-    axes[0][0].set_ylabel("mean")
-    axes[1][0].set_ylabel("variance")
-    save_figure(fig, out / "mean_variance.png", 80)
+    axes[0][0].set_ylabel("mean", fontsize=LABEL_SIZE + 1)
+    axes[1][0].set_ylabel("variance", fontsize=LABEL_SIZE + 1)
+    save_figure(fig, out / "mean_variance.png", DPI)
 
 
 def intensity(train: Split, test: Split, out: Path) -> dict[str, Any]:
@@ -93,7 +113,7 @@ def intensity(train: Split, test: Split, out: Path) -> dict[str, Any]:
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.hist(train.images.ravel(), bins=64, log=True, color="grey")
     ax.set_title("pixel values, train (log count)")
-    save_figure(fig, out / "intensity.png", 80)
+    save_figure(fig, out / "intensity.png", DPI)
     border = np.concatenate([train.images[:, 0], train.images[:, -1], train.images[:, :, 0], train.images[:, :, -1]], 1)
     return {
         "train_mean": float(train.images.mean() / 255),
@@ -124,7 +144,7 @@ def embeddings(train: Split, out: Path, tsne_sample: int) -> dict[str, Any]:
     axes[0].set_title("PCA, first two components")
     axes[1].set_title(f"t-SNE of PCA-50 ({tsne_sample} images)")
     axes[1].legend(markerscale=5)
-    save_figure(fig, out / "embedding.png", 80)
+    save_figure(fig, out / "embedding.png", DPI)
     return {
         "pca_variance_2": float(pca.explained_variance_ratio_[:2].sum()),
         "pca_variance_50": float(pca.explained_variance_ratio_.sum()),
@@ -138,31 +158,41 @@ def simple_model_confusion(train: Split, test: Split, pca: PCA, out: Path) -> di
     def features(s: Split) -> np.ndarray:
         return pca.transform(s.images.reshape(len(s.images), -1).astype(np.float32) / 255)
 
-    model = LogisticRegression(max_iter=300).fit(features(train), train.labels)
+    model = simple_model().fit(features(train), train.labels)
     predicted = model.predict(features(test))
     counts = confusion_matrix(test.labels, predicted, labels=range(10))
-    cross = Counter()
-    for i in range(10):
-        for j in range(10):
-            if i != j and CLASS_TO_GROUP[i] != CLASS_TO_GROUP[j] and counts[i, j]:
-                cross[(CLASSES[i], CLASSES[j])] += int(counts[i, j])
+    cross = [
+        (int(counts[i, j]), CLASSES[i], CLASSES[j])
+        for i in range(10)
+        for j in range(10)
+        if i != j and CLASS_TO_GROUP[i] != CLASS_TO_GROUP[j] and counts[i, j]
+    ]
+    cross.sort(key=lambda t: (-t[0], t[1], t[2]))  # most frequent first, ties by name: a stable order
     errors = int((predicted != test.labels).sum())
     grouped_errors = int((CLASS_TO_GROUP[predicted] != CLASS_TO_GROUP[test.labels]).sum())
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
     ax.imshow(counts, cmap="Blues")
     for (i, j), v in np.ndenumerate(counts):
-        ax.text(j, i, v, ha="center", va="center", fontsize=7, color="white" if v > counts.max() / 2 else "black")
+        ax.text(j, i, v, ha="center", va="center", fontsize=9, color="white" if v > counts.max() / 2 else "black")
     ax.set_xticks(range(10), CLASSES, rotation=45, ha="right")
     ax.set_yticks(range(10), CLASSES)
     ax.set_title("logistic regression on PCA-50: test confusion")
-    save_figure(fig, out / "simple_confusion.png", 80)
+    save_figure(fig, out / "simple_confusion.png", DPI)
     return {
         "class_accuracy": float((predicted == test.labels).mean()),
         "grouped_accuracy": 1 - grouped_errors / len(test.labels),
         "class_errors": errors,
         "grouped_errors": grouped_errors,
-        "top_cross_group": [(f"{a} → {b}", n) for (a, b), n in cross.most_common(8)],
+        "top_cross_group": [(f"{a} → {b}", n) for n, a, b in cross[:8]],
+        "iterations": int(model[-1].n_iter_[0]),
+        "max_iterations": SIMPLE_MODEL_MAX_ITER,
     }
+
+
+def simple_model() -> Pipeline:
+    """Multinomial logistic regression (lbfgs) on standardised features. It must converge: a
+    model stopped early depends on the last bits of its input, and so would the report."""
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=SIMPLE_MODEL_MAX_ITER))
 
 
 def duplicates(train: Split, test: Split, pca: PCA, out: Path) -> dict[str, Any]:
@@ -205,7 +235,8 @@ def duplicates(train: Split, test: Split, pca: PCA, out: Path) -> dict[str, Any]
             ),
         }
         if threshold == NEAR_DUPLICATE_MAD[-1]:
-            _pair_gallery(test, train, test_pairs[:8] + test_conflicts[:8], out / "near_duplicates.png")
+            shown = test_pairs[:8] + [p for p in test_conflicts if p not in test_pairs[:8]][:8]
+            _pair_gallery(test, train, shown, out / "near_duplicates.png")
     return {
         "exact_within_train": exact_within,
         "exact_within_train_conflicting_labels": conflicting_exact,
@@ -218,39 +249,96 @@ def _mad(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
 
 
-def _pair_gallery(test: Split, train: Split, pairs: list[tuple[int, int]], path: Path) -> None:
+def _pair_gallery(test: Split, train: Split, pairs: list[tuple[int, int]], path: Path, per_row: int = 8) -> None:
+    """Test images above their nearest training image, `per_row` pairs a row; a pair labelled
+    differently has its class names in red."""
     if not pairs:
+        path.unlink(missing_ok=True)  # no stale gallery from an earlier run
         return
-    fig, axes = plt.subplots(2, len(pairs), figsize=(len(pairs) * 1.2, 3))
-    axes = np.array(axes).reshape(2, -1)
+    blocks = -(-len(pairs) // per_row)
+    columns = min(per_row, len(pairs))
+    fig, axes = plt.subplots(2 * blocks, columns, figsize=(columns * 1.5, blocks * 3.6), squeeze=False)
+    for ax in axes.ravel():
+        ax.set_axis_off()
     for k, (i, j) in enumerate(pairs):
-        axes[0][k].imshow(test.images[i], cmap="gray")
-        axes[0][k].set_title(f"test\n{CLASSES[test.labels[i]]}", fontsize=6)
-        axes[1][k].imshow(train.images[j], cmap="gray")
-        axes[1][k].set_title(f"train\n{CLASSES[train.labels[j]]}", fontsize=6)
-        for ax in (axes[0][k], axes[1][k]):
+        top, bottom = axes[2 * (k // per_row)][k % per_row], axes[2 * (k // per_row) + 1][k % per_row]
+        colour = "black" if test.labels[i] == train.labels[j] else "tab:red"
+        for ax, split, index in ((top, test, i), (bottom, train, j)):
+            ax.set_axis_on()
+            ax.imshow(split.images[index], cmap="gray")
+            ax.set_title(CLASSES[split.labels[index]], fontsize=LABEL_SIZE, color=colour)
             ax.set_xticks([])
             ax.set_yticks([])
-    save_figure(fig, path, 80)
+        if k % per_row == 0:
+            top.set_ylabel("test", fontsize=LABEL_SIZE + 1)
+            bottom.set_ylabel("nearest train", fontsize=LABEL_SIZE + 1)
+    save_figure(fig, path, DPI)
+
+
+def _rounded(value: Any) -> Any:
+    """Floats to 6 significant digits, recursively: the JSON in the report shows what the
+    figures mean, not the last bits of float32 arithmetic."""
+    if isinstance(value, float):
+        return float(f"{value:.6g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def _subset(split: Split, limit: int) -> Split:
+    """A stratified subset of `limit` images (all of them when 0): for quick runs and tests."""
+    if not limit or limit >= len(split.labels):
+        return split
+    _, keep = stratified_indices(split.labels, limit / len(split.labels), SEED)
+    return Split(split.images[keep], split.labels[keep])
+
+
+def load_fashion(directory: Path) -> tuple[Split, Split]:
+    """The official train and test sets; a missing file is an IdxError naming it and the remedy."""
+    missing = missing_files(directory)
+    if missing and missing[0].name == CHECKSUM_FILE:  # the IDX files are there: DATA_DIR is right
+        raise IdxError(f"{missing[0]} not found: write it from the digests in README.md (Data sets)")
+    if missing:
+        raise IdxError(str(missing_data_file(missing[0])))
+    return load_split(directory, "train"), load_split(directory, "test")
+
+
+def analyse(train: Split, test: Split, out: Path, tsne_sample: int) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    facts: dict[str, Any] = {"balance": balance(train, test, out)}
+    sample_grid(train, out)
+    mean_variance(train, out)
+    facts["intensity"] = intensity(train, test, out)
+    facts["embedding"] = embeddings(train, out, min(tsne_sample, len(train.labels)))
+    pca = facts["embedding"].pop("_pca")
+    facts["simple"] = simple_model_confusion(train, test, pca, out)
+    facts["duplicates"] = duplicates(train, test, pca, out)
+    return _rounded(facts)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.category.eda")
     parser.add_argument("--out", type=Path, default=Path("reports/eda"))
     parser.add_argument("--tsne-sample", type=int, default=3000)
+    parser.add_argument(
+        "--train-limit", type=int, default=0, help="analyse a stratified subset of the training set (0: all)"
+    )
+    parser.add_argument("--test-limit", type=int, default=0, help="a stratified subset of the test set (0: all)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
-    directory = data_dir() / "fashion-mnist"
-    train, test = load_split(directory, "train"), load_split(directory, "test")
-    args.out.mkdir(parents=True, exist_ok=True)
-    facts: dict[str, Any] = {"balance": balance(train, test, args.out)}
-    sample_grid(train, args.out)
-    mean_variance(train, args.out)
-    facts["intensity"] = intensity(train, test, args.out)
-    facts["embedding"] = embeddings(train, args.out, args.tsne_sample)
-    pca = facts["embedding"].pop("_pca")
-    facts["simple"] = simple_model_confusion(train, test, pca, args.out)
-    facts["duplicates"] = duplicates(train, test, pca, args.out)
+    try:
+        train, test = load_fashion(data_dir() / "fashion-mnist")
+    except IdxError as exc:
+        print(f"make eda: {exc}", file=sys.stderr)
+        return 2
+    train, test = _subset(train, args.train_limit), _subset(test, args.test_limit)
+    # One thread: the results must not depend on the machine's core count (see the docstring).
+    # A model that stops before converging is a bug here, not a warning to scroll past.
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        facts = analyse(train, test, args.out, args.tsne_sample)
     from training.category.eda_report import write_eda_report
 
     write_eda_report(args.out / "README.md", facts)

@@ -53,7 +53,8 @@ def write_eda_report(path: Path, f: dict[str, Any]) -> None:
     text = f"""# Fashion-MNIST, grouped: exploratory analysis
 
 Written by `make eda` (`training/category/eda.py`) from the official IDX files (checksums verified).
-Figures are regenerated with the numbers; the reasoning is checked against them.
+Figures are regenerated with the numbers; the reasoning is checked against them. The analysis is
+deterministic (seeded, one thread): running `make eda` again rewrites these files byte for byte.
 
 ## Balance: ten balanced classes, five imbalanced groups
 
@@ -125,7 +126,8 @@ few points near Bottom part. Expect the grouped errors to be Dress ↔ Upper par
 ![simple model confusion](simple_confusion.png)
 
 A logistic regression on the PCA-50 features reaches {_pct(s["class_accuracy"])} on the 10 classes but
-{_pct(s["grouped_accuracy"])} once grouped (lbfgs, 300 iterations): of its {s["class_errors"]:,} class errors only
+{_pct(s["grouped_accuracy"])} once grouped (features standardised, lbfgs converged in {s["iterations"]} of at
+most {s["max_iterations"]} iterations): of its {s["class_errors"]:,} class errors only
 {s["grouped_errors"]:,} cross a group boundary. The cross-group errors it makes most:
 
 | true → predicted | test images |
@@ -151,8 +153,8 @@ absolute difference under a threshold (out of 255):
 
 ![near duplicates](near_duplicates.png)
 
-(Top: test image; bottom: its nearest training image under the loose threshold; pairs labelled differently,
-if any, come last.)
+(Each test image above its nearest training image, under the loose threshold; pairs labelled differently,
+in red, come last.)
 
 What that means: {leak_text} The validation split is carved at random from the training set, so
 near-duplicate pairs can straddle it; that makes validation optimistic by the same tiny amount for every run,
@@ -173,8 +175,8 @@ so comparisons stay fair. {noise_text}
 <details><summary>All figures as JSON</summary>
 
 ```json
-{json.dumps(f, indent=1, default=str)}
+{json.dumps(f, indent=1, default=str, ensure_ascii=False)}
 ```
 </details>
 """
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")

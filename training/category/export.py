@@ -9,10 +9,7 @@ probability within 1e-4."""
 from __future__ import annotations
 
 import logging
-import platform
 import warnings
-from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 
 import msgspec
@@ -39,6 +36,7 @@ from training.category.idx import SPLITS
 from training.category.summary import category_headline
 from training.config import data_dir, load_config
 from training.export.errors import ExportRefused
+from training.export.provenance import library_versions, trained_from
 from training.export.staging import staged_export
 from training.runs import CONFIG_FILE, read_metrics
 
@@ -49,6 +47,7 @@ OUTPUT_NAME = "probabilities"
 PROBABILITY_TOLERANCE = 1e-4
 OPSET = 18
 LIBRARIES = ["torch", "onnx", "onnxscript", "onnxruntime", "numpy", "pillow", "msgspec"]
+REGISTRY_LOGGER = "torch.onnx._internal.exporter._registration"  # see _TorchvisionNotInstalled
 
 
 class GroupProbabilities(nn.Module):
@@ -109,23 +108,39 @@ def _build(staging: Path, run_dir: Path, config: CategoryConfig, reference: nn.M
     write_metadata(staging, msgspec.structs.replace(metadata, equivalence=report))
 
 
+class _TorchvisionNotInstalled(logging.Filter):
+    """torch.onnx fills its operator registry from onnxscript's table, which has four torchvision
+    operators (nms, roi_align, roi_pool, deform_conv2d); without torchvision it logs one warning
+    per operator, on every export. No network here uses them, and torchvision is deliberately not
+    a dependency: only that notice is dropped, any other registry warning still shows."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("torchvision is not installed")
+
+
 def _to_onnx(module: nn.Module, path: Path) -> None:
     example = torch.rand(2, 1, 28, 28)
     batch = torch.export.Dim("batch", min=1, max=4096)
     for noisy in ("onnxscript", "onnx_ir", "torch.onnx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the exporter's chatter about opset conversions
-        program = torch.onnx.export(
-            module,
-            (example,),
-            input_names=[INPUT_NAME],
-            output_names=[OUTPUT_NAME],
-            dynamic_shapes={"image": {0: batch}},
-            opset_version=OPSET,
-            dynamo=True,
-            verbose=False,
-        )
+    registry_log, no_torchvision = logging.getLogger(REGISTRY_LOGGER), _TorchvisionNotInstalled()
+    registry_log.addFilter(no_torchvision)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the exporter's chatter about opset conversions
+            program = torch.onnx.export(
+                module,
+                (example,),
+                input_names=[INPUT_NAME],
+                output_names=[OUTPUT_NAME],
+                dynamic_shapes={"image": {0: batch}},
+                opset_version=OPSET,
+                dynamo=True,
+                verbose=False,
+            )
+    finally:
+        registry_log.removeFilter(no_torchvision)
+    assert program is not None  # dynamo=True always returns the program
     program.save(str(path))
 
 
@@ -150,15 +165,14 @@ def _metadata(staging: Path, run_dir: Path, config: CategoryConfig, report: Equi
         name="category",
         task="image-classification",
         version=onnx_sha[:12],
-        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        source_run=run_dir.name,
+        trained_from=trained_from(config.name, config.seed),
         onnx_file=ONNX_FILE,
         onnx_sha256=onnx_sha,
         onnx_outputs={"probabilities": OUTPUT_NAME},
         labels=list(GROUPS),
         input=image_input(INPUT_NAME),
         training_data_sha256={f"{config.data.directory}/{f}": sha256_of(directory / f) for f in files},
-        library_versions={"python": platform.python_version()} | {lib: version(lib) for lib in LIBRARIES},
+        library_versions=library_versions(LIBRARIES),
         metrics=category_headline(metrics),
         equivalence=report,
     )

@@ -21,7 +21,7 @@ SPLITS = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 10_000),
 }
 SOURCES = (
-    "DATA_DIR/fashion-mnist/ (the project reads it there; ../shared/data/fashion-mnist on these machines)",
+    "DATA_DIR/fashion-mnist/ (the project reads it there)",
     "Debian package dataset-fashion-mnist: /usr/share/datasets/fashion-mnist/ (offline)",
     "https://github.com/zalandoresearch/fashion-mnist (upstream, data/fashion/)",
 )

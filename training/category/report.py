@@ -6,9 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from contract.category import CLASSES, GROUPS
+from training.category.config import CategoryConfig
+from training.config import ConfigError, load_config
 from training.plots import plt, save_figure
+from training.runs import CONFIG_FILE
 
 
 def _heatmap(ax: Any, matrix: np.ndarray, rows: list[str], cols: list[str], title: str, fmt: str) -> None:
@@ -23,20 +27,54 @@ def _heatmap(ax: Any, matrix: np.ndarray, rows: list[str], cols: list[str], titl
         ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=7, color="white" if v > top / 2 else "black")
 
 
-def plot_curves(history: list[dict[str, Any]], path: Path) -> None:
+TARGET_NAMES = {"classes": "10 classes", "groups": "5 groups"}
+
+
+def plot_curves(
+    history: list[dict[str, Any]], path: Path, targets: str, augmented: bool | None, best_epoch: int | None = None
+) -> None:
+    """Three panels, because the two losses are different quantities: the training objective on
+    the run's targets (10 classes or 5 groups, plus any hierarchical term, on augmented batches
+    when augmentation is on) and the validation loss of the grouped prediction (group NLL)."""
     epochs = [h["epoch"] for h in history]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
-    left.plot(epochs, [h["train_loss"] for h in history], marker="o", label="train loss (targets)")
-    left.plot(epochs, [h["validation_loss"] for h in history], marker="o", label="validation loss (groups)")
-    left.set_xlabel("epoch")
-    left.legend()
-    right.plot(epochs, [h["train_accuracy"] for h in history], marker="o", label="train accuracy (targets, augmented)")
-    right.plot(
-        epochs, [h["validation_group_accuracy"] for h in history], marker="o", label="validation grouped accuracy"
+    targets = TARGET_NAMES.get(targets, targets)
+    on_batches = {True: ", augmented batches", False: ", no augmentation", None: ""}[augmented]
+    fig, (objective, validation, accuracy) = plt.subplots(1, 3, figsize=(13, 3.6))
+    objective.plot(epochs, [h["train_loss"] for h in history], marker="o", color="tab:blue")
+    objective.set_title(f"training loss ({targets}{on_batches})", fontsize=10)
+    validation.plot(epochs, [h["validation_loss"] for h in history], marker="o", color="tab:orange")
+    validation.set_title("validation loss (5 groups, NLL)", fontsize=10)
+    accuracy.plot(
+        epochs, [h["train_accuracy"] for h in history], marker="o", color="tab:blue", label=f"train ({targets})"
     )
-    right.set_xlabel("epoch")
-    right.legend()
+    accuracy.plot(
+        epochs,
+        [h["validation_group_accuracy"] for h in history],
+        marker="o",
+        color="tab:orange",
+        label="validation (5 groups)",
+    )
+    accuracy.set_title("accuracy", fontsize=10)
+    for ax in (objective, validation, accuracy):
+        ax.set_xlabel("epoch")
+        if len(epochs) <= 12:  # every epoch a tick, even a run of one epoch: no epoch 1.5 or 0.975
+            ax.set_xticks(epochs)
+            ax.set_xlim(min(epochs) - 0.5, max(epochs) + 0.5)
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if best_epoch:
+            ax.axvline(best_epoch, color="grey", linestyle=":", linewidth=1, label="best epoch (kept)")
+    accuracy.legend(fontsize=9, loc="best")
     save_figure(fig, path, 90)
+
+
+def _augmented(run_dir: Path) -> bool | None:
+    """Whether the run trained on augmented batches, from its resolved config (None if unknown)."""
+    try:
+        config = load_config(run_dir / CONFIG_FILE)
+    except ConfigError:
+        return None
+    return config.train.augment if isinstance(config, CategoryConfig) else None
 
 
 def plot_confusions(test: dict[str, Any], path: Path) -> None:
@@ -103,7 +141,13 @@ def _group_table(per_group: dict[str, dict[str, float]]) -> str:
 
 
 def write_report(run_dir: Path, metrics: dict[str, Any], test_images: np.ndarray) -> None:
-    plot_curves(metrics["history"], run_dir / "curves.png")
+    plot_curves(
+        metrics["history"],
+        run_dir / "curves.png",
+        metrics["model"]["targets"],
+        _augmented(run_dir),
+        metrics["training"].get("best_epoch"),
+    )
     test = metrics["test"]
     plot_confusions(test, run_dir / "confusion.png")
     plot_reliability(metrics["calibration"], run_dir / "reliability.png")

@@ -4,34 +4,69 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from training.drift.features import Sample
-from training.drift.stats import P_VALUE_DRIFT, PSI_DRIFT, FeatureDrift
+from training.drift.stats import P_VALUE_DRIFT, PSI_DRIFT, FeatureDrift, compare_classes, compare_numeric
 from training.plots import plt, save_figure
 
 
-def plot(reference: Sample, window: Sample, labels: list[str], path: Path) -> None:
+def plot(
+    reference: Sample, window: Sample, labels: list[str], path: Path, drifts: list[FeatureDrift] | None = None
+) -> None:
+    """One panel per feature, each titled with its PSI, p-value and verdict, under the overall
+    verdict: the plot alone says whether the window drifted and where. `drifts` are the report's
+    figures; without them the same statistics are computed here from the two samples."""
     numeric = list(reference.numeric)
-    fig, axes = plt.subplots(1, len(numeric) + 1, figsize=(5 * (len(numeric) + 1), 3.6))
-    for ax, name in zip(axes, numeric, strict=False):
+    if drifts is None:
+        drifts = [compare_numeric(name, reference.numeric[name], window.numeric[name]) for name in numeric]
+        drifts.append(compare_classes("predicted class", labels, reference.predictions, window.predictions))
+    fig, axes = plt.subplots(1, len(numeric) + 1, figsize=(5 * (len(numeric) + 1), 4.2))
+    for ax, name, drift in zip(axes, numeric, drifts, strict=False):
         ref, win = reference.numeric[name], window.numeric[name]
         bins = np.histogram_bin_edges(np.concatenate([ref, win]), bins=30)
-        ax.hist(ref, bins=bins, density=True, alpha=0.5, label="training")
-        ax.hist(win, bins=bins, density=True, alpha=0.5, label="window")
-        ax.set_title(name, fontsize=9)
-        ax.legend(fontsize=7)
+        ax.hist(ref, bins=bins, density=True, alpha=0.5, label=f"training (n={len(ref):,})")
+        ax.hist(win, bins=bins, density=True, alpha=0.5, label=f"window (n={len(win):,})")
+        _title(ax, name, drift)
+        ax.legend(fontsize=8)
     ax = axes[-1]
     x = np.arange(len(labels))
     ref_share = [reference.predictions.count(label) / len(reference.predictions) for label in labels]
     win_share = [window.predictions.count(label) / len(window.predictions) for label in labels]
     ax.bar(x - 0.2, ref_share, 0.4, label="training")
     ax.bar(x + 0.2, win_share, 0.4, label="window")
-    ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=7)
-    ax.set_title("predicted class share", fontsize=9)
-    ax.legend(fontsize=7)
-    save_figure(fig, path, 80)
+    ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=8)
+    _title(ax, "predicted class share", drifts[-1])
+    ax.legend(fontsize=8)
+    drifted = [d.feature for d in drifts if d.drifted]
+    fig.suptitle(
+        f"Verdict: DRIFT in {', '.join(drifted)}" if drifted else "Verdict: no drift",
+        color="tab:red" if drifted else "tab:green",
+        fontsize=13,
+        fontweight="bold",
+    )
+    fig.text(
+        0.5,
+        0.005,
+        f"a feature drifts when PSI >= {PSI_DRIFT} and chi-square p < {P_VALUE_DRIFT}",
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        color="dimgrey",
+    )
+    save_figure(fig, path, 90)
+
+
+def _title(ax: Any, name: str, drift: FeatureDrift) -> None:
+    verdict = "DRIFT" if drift.drifted else "no drift"
+    p_value = f"p {drift.p_value:.2g}" if drift.p_value > 0 else "p < 1e-300"  # 0.0: underflow
+    ax.set_title(
+        f"{name}\nPSI {drift.psi:.3f}, {p_value}: {verdict}",
+        fontsize=10,
+        color="tab:red" if drift.drifted else "black",
+    )
 
 
 def write_report(out: Path, model: str, window_file: Path, window_size: int, drifts: list[FeatureDrift]) -> Path:

@@ -8,9 +8,6 @@ model directory. A refused export leaves the previous artifact untouched.
 from __future__ import annotations
 
 import logging
-import platform
-from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 
 import msgspec
@@ -46,6 +43,7 @@ from training.export.onnx_graph import (
     UnsupportedPipeline,
     convert_pipeline,
 )
+from training.export.provenance import library_versions, trained_from
 from training.export.staging import staged_export
 from training.runs import CONFIG_FILE, load_model, pattern_headline, read_metrics
 
@@ -114,8 +112,7 @@ def _metadata(
         name=config.task,
         task="text-classification",
         version=onnx_sha[:12],  # content-addressed: the same model always has the same version
-        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        source_run=run_dir.name,
+        trained_from=trained_from(config.name, config.seed),
         onnx_file=ONNX_FILE,
         onnx_sha256=onnx_sha,
         onnx_outputs={"label": LABEL_OUTPUT, "probabilities": PROBABILITIES_OUTPUT},
@@ -131,7 +128,7 @@ def _metadata(
             config.data.train_file: sha256_of(root / config.data.train_file),
             config.data.test_file: sha256_of(root / config.data.test_file),
         },
-        library_versions={"python": platform.python_version()} | {lib: version(lib) for lib in LIBRARIES},
+        library_versions=library_versions(LIBRARIES),
         metrics=pattern_headline(read_metrics(run_dir)),
         equivalence=report,
     )
