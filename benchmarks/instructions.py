@@ -1,12 +1,18 @@
 """Instructions per single-product request, counted by valgrind's callgrind: a figure that does not
 move with the load of a shared machine, for before/after comparisons of the hot path.
 
-    python -m benchmarks.instructions [--app ours|bare] [--requests 640]
+    python -m benchmarks.instructions [--app ours|bare] [--requests 640] [--http]
 
-Drives the ASGI app in-process (no sockets, no HTTP parsing: the app's own cost, lifespan
-included) with 32 concurrent clients posting single products drawn from the test TSV, and counts
-the instructions of the measured requests only (collection is switched on after start-up and a
+In-process (default): drives the ASGI app (no sockets, no HTTP parsing: the app's own cost) with
+32 concurrent clients posting single products drawn from the test TSV, and counts the
+instructions of the measured requests only (collection is switched on after start-up and a
 warm-up, and off before shutdown), all threads of the process included (the model thread too).
+
+--http: the real server, one gunicorn worker under callgrind, 32 keep-alive connections from a
+client process; the worker's instructions for 10 and for 50 requests per connection are counted
+in two runs, and their difference divided by the extra requests (start-up and shutdown cancel
+out). Minutes per run: everything in the worker runs ~50x slower under valgrind.
+
 Needs Debian's valgrind. Wall-clock figures stay with `make bench`: instructions are what the
 code asks of the CPU, not how fast a loaded machine runs them."""
 
@@ -34,6 +40,8 @@ def main() -> int:
     if os.environ.get(ENV_MEASURE):
         asyncio.run(_drive(args.app, args.requests))
         return 0
+    if args.http:
+        return _http(args.app)
     return _under_callgrind(args)
 
 
@@ -41,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.instructions")
     parser.add_argument("--app", choices=["ours", "bare"], default="ours", help="this server, or bare Litestar")
     parser.add_argument("--requests", type=int, default=640, help="measured requests (a multiple of 32)")
+    parser.add_argument("--http", action="store_true", help="the real server over HTTP (one worker)")
     return parser
 
 
@@ -158,6 +167,94 @@ async def _post(app: Any, body: bytes) -> None:
     await app(scope, receive, send)
     if statuses != [200]:
         raise RuntimeError(f"/predict answered {statuses}")
+
+
+TARGETS = {"ours": "server.rest.app:create_server()", "bare": "benchmarks.bare_app:create_app()"}
+HTTP_RUNS = (10, 50)  # requests per connection in the two runs
+
+
+def _http(which: str) -> int:
+    data = Path(os.environ.get("DATA_DIR", "data"))
+    bodies = product_bodies(data / "asos" / "exercise_test.tsv", 1, 200)
+    totals = [_http_run(which, bodies, per_connection) for per_connection in HTTP_RUNS]
+    extra = CLIENTS * (HTTP_RUNS[1] - HTTP_RUNS[0])
+    per_request = (totals[1] - totals[0]) / extra
+    print(f"{which} over HTTP: {per_request:,.0f} instructions per single-product request in the worker {totals}")
+    return 0
+
+
+def _http_run(which: str, bodies: list[bytes], per_connection: int) -> int:
+    """The worker's instructions for start-up, `per_connection` requests on each of 32 connections
+    and shutdown."""
+    port = 18900 + os.getpid() % 100
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "WORKERS": "1",
+            "SERVE_DRAIN_SECONDS": "0",
+            "SERVE_WORKER_TIMEOUT": "600",  # start-up under valgrind takes minutes
+            "PROMETHEUS_MULTIPROC_DIR": tmp,
+        }
+        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.%p", sys.executable, "-m"]
+        command += ["gunicorn", "-c", "python:server.gunicorn_conf", TARGETS[which]]
+        try:
+            server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except FileNotFoundError:
+            sys.exit("valgrind not found: apt-get install valgrind (Debian's package)")
+        try:
+            asyncio.run(_http_clients(port, bodies, per_connection, server))
+        finally:
+            server.terminate()
+            server.wait(timeout=120)
+        # The master's and the worker's counts: the worker's is the larger.
+        return max(_callgrind_total(path) for path in Path(tmp).glob("cg.*"))
+
+
+async def _http_clients(port: int, bodies: list[bytes], per_connection: int, server: subprocess.Popen) -> None:
+    for _ in range(1200):  # up to 10 minutes for the worker to load its models under valgrind
+        if server.poll() is not None:
+            raise RuntimeError("the server under valgrind exited")
+        try:
+            if await _http_post(port, bodies[0]) == 200:
+                break
+        except OSError:
+            pass
+        await asyncio.sleep(0.5)
+    else:
+        raise TimeoutError("the server under valgrind never answered")
+
+    async def connection(first: int) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for i in range(per_connection):
+            body = bodies[(first + i) % len(bodies)]
+            writer.write(_request(body))
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = re.search(rb"content-length: (\d+)", head, re.I)
+            assert length is not None and head.startswith(b"HTTP/1.1 200"), head
+            await reader.readexactly(int(length.group(1)))
+        writer.close()
+
+    await asyncio.gather(*(connection(k * per_connection) for k in range(CLIENTS)))
+
+
+async def _http_post(port: int, body: bytes) -> int:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(_request(body).replace(b"keep-alive", b"close"))
+    status = int((await reader.readline()).split()[1])
+    writer.close()
+    return status
+
+
+def _request(body: bytes) -> bytes:
+    head = b"POST /predict HTTP/1.1\r\nHost: bench\r\nConnection: keep-alive\r\nContent-Type: application/json\r\n"
+    return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def _callgrind_total(path: Path) -> int:
+    found = re.search(r"^(?:summary|totals): (\d+)", path.read_text(), re.M)
+    return int(found.group(1)) if found else 0
 
 
 def _callgrind(state: str) -> None:
