@@ -4,6 +4,7 @@ data is missing, so a CI run can never pass by testing nothing."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,17 @@ def require(path: Path, what: str) -> Path:
     if path.exists():
         return path
     message = f"{what} not found at {path}; set DATA_DIR"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def require_tool(name: str, install: str) -> str:
+    """The path of a command-line tool the test needs; `install` says how to get it."""
+    path = shutil.which(name)
+    if path is not None:
+        return path
+    message = f"{name} not found: {install}"
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message)

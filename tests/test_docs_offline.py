@@ -7,15 +7,14 @@ cluster, and its network log is read to catch any request of the page to another
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.conftest import require_tool
 from tests.server_process import Server, running_server
 
 CHROMIUM_FLAGS = [
@@ -44,13 +43,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Server:
 
 
 def chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        message = "chromium not found: apt-get install chromium (.ci/run installs it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    return require_tool("chromium", "apt-get install chromium (.ci/run installs it)")
 
 
 def render(url: str, workdir: Path) -> tuple[str, list[str]]:

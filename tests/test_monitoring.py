@@ -3,26 +3,18 @@ the series it is for and to stay silent on a healthy service, by promtool's own 
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require_tool
 
 RULES = ROOT / "deploy" / "prometheus"
 
 
 @pytest.fixture(scope="module")
 def promtool() -> str:
-    path = shutil.which("promtool")
-    if path is None:
-        message = "promtool not found: apt-get install prometheus (Debian's package ships it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    return require_tool("promtool", "apt-get install prometheus (Debian's package ships it)")
 
 
 def test_rules_are_valid(promtool: str) -> None:
