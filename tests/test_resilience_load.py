@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from benchmarks.payloads import images_body, large_jpeg, large_png
+from server.metrics import HttpMetrics
 from tests.hostile import Prober, address, percentile, read_response, request_head
 from tests.server_process import Server, running_server
 
@@ -159,6 +160,9 @@ def test_1024_connections_are_shed_not_queued(tmp_path: Path, data_dir: Path) ->
                 text=True,
                 timeout=60,
             )
+        # Each worker writes its HTTP observations every HttpMetrics.FLUSH_SECONDS: wait for the
+        # other worker's last ones to reach the scrape.
+        time.sleep(5 * HttpMetrics.FLUSH_SECONDS)
         metrics = httpx.get(server.url + "/metrics").text
         assert server.worker_pids() == server.initial_workers
         log = server.log()
