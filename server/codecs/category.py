@@ -70,6 +70,10 @@ class CategoryRequestDecoder:
         self.max_image_pixels = max_image_pixels
         self.max_request_pixels = max_request_pixels
 
+    @property
+    def max_products(self) -> int:
+        return self._products.max_products
+
     def products(self, body: bytes) -> list[CategoryProduct]:
         return self._products.decode(body)
 

@@ -26,6 +26,10 @@ class PatternRequestDecoder:
         self._products = ProductListDecoder(PatternProduct, max_products, "max_products_per_request", max_field_chars)
         self.max_field_chars = max_field_chars
 
+    @property
+    def max_products(self) -> int:
+        return self._products.max_products
+
     def decode(self, body: bytes) -> list[PatternProduct]:
         products = self._products.decode(body)
         self._check_lengths(products)

@@ -47,13 +47,8 @@ def create_app(settings: ServerSettings | None = None) -> Litestar:
     registry = ModelRegistry(settings)
     # Image decoding runs here, off the event loop (Pillow releases the GIL while decoding).
     decode_pool = ThreadPoolExecutor(max_workers=settings.decode_threads, thread_name_prefix="decode")
-    pattern_handlers = routes.pattern_routes(
-        registry,
-        PatternRequestDecoder(settings.max_products_per_request, settings.max_field_chars),
-        decode_pool,
-        settings.max_products_per_request,
-        settings.max_body_bytes,
-    )
+    pattern_decoder = PatternRequestDecoder(settings.max_products_per_request, settings.max_field_chars)
+    pattern_handlers = routes.pattern_routes(registry, pattern_decoder, decode_pool)
     category_decoder = CategoryRequestDecoder(
         settings.max_images_per_request,
         settings.max_image_bytes,
@@ -62,7 +57,7 @@ def create_app(settings: ServerSettings | None = None) -> Litestar:
         settings.max_field_chars,
     )
     category_handlers = routes.category_routes(
-        registry, category_decoder, decode_pool, settings.max_images_per_request, settings.max_category_body_bytes
+        registry, category_decoder, decode_pool, settings.max_category_body_bytes
     )
 
     async def load_models() -> None:

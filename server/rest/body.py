@@ -6,13 +6,17 @@ single-product request (benchmarks/PROFILE.md)."""
 
 from __future__ import annotations
 
+import math
+
 from litestar import Request
 from litestar.exceptions import InternalServerException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 
-async def read_body(request: Request, limit: int, announced: int | None) -> bytes:
-    """The whole body, at most `limit` bytes; `announced` is the request's Content-Length."""
+async def read_body(request: Request, announced: int | None) -> bytes:
+    """The whole body, at most the route's `request_max_body_size` (the route's own, else the
+    app's: Litestar's resolution, memoised per route); `announced` is the Content-Length."""
+    limit = request.route_handler.resolve_request_max_body_size() or math.inf
     if announced is not None and announced > limit:
         raise RequestEntityTooLarge  # before reading a byte
     receive = request.receive

@@ -103,23 +103,17 @@ def _model(registry: ModelRegistry, name: str) -> LoadedModel:
     return model
 
 
-def pattern_routes(
-    registry: ModelRegistry,
-    decoder: PatternRequestDecoder,
-    decode_pool: Executor,
-    max_products: int,
-    max_body_bytes: int,
-) -> list[Any]:
+def pattern_routes(registry: ModelRegistry, decoder: PatternRequestDecoder, decode_pool: Executor) -> list[Any]:
     """The worker's registry, decoder and decode pool are bound here, once: looking them up in the
-    app state on every request cost ~1 µs."""
-    operation = request_body_operation(list[PatternProduct], max_items=max_products)
+    app state on every request cost ~1 µs. The body limit is the app's (max_body_bytes)."""
+    operation = request_body_operation(list[PatternProduct], max_items=decoder.max_products)
     decode = decoder.decode
 
     async def predict(request: Request) -> JsonAnswer:
         announced = _json_body_length(request)
         model = _model(registry, PATTERN_MODEL)
         model.capacity.check_room()
-        body = await read_body(request, max_body_bytes, announced)
+        body = await read_body(request, announced)
         products = decode(body) if len(body) <= INLINE_DECODE_BYTES else await _off_loop(decode_pool, decode, body)
         with model.capacity.reserve(len(products)):
             predictions = await predict_patterns(model, products)
@@ -170,10 +164,10 @@ def category_routes(
     registry: ModelRegistry,
     decoder: CategoryRequestDecoder,
     decode_pool: Executor,
-    max_products: int,
     max_body_bytes: int,
 ) -> list[Any]:
-    operation = request_body_operation(list[CategoryProduct], max_items=max_products)
+    operation = request_body_operation(list[CategoryProduct], max_items=decoder.max_products)
+    decode = decoder.products
 
     @post(
         "/predict/category",
@@ -200,11 +194,8 @@ def category_routes(
         announced = _json_body_length(request)
         model = _model(registry, CATEGORY_MODEL)
         model.capacity.check_room()
-        body = await read_body(request, max_body_bytes, announced)
-        if len(body) <= INLINE_DECODE_BYTES:
-            products = decoder.products(body)
-        else:
-            products = await _off_loop(decode_pool, decoder.products, body)
+        body = await read_body(request, announced)
+        products = decode(body) if len(body) <= INLINE_DECODE_BYTES else await _off_loop(decode_pool, decode, body)
         with model.capacity.reserve(len(products)):  # before decoding: decoding is most of the work
             inputs = await _off_loop(decode_pool, decoder.model_inputs, products)
             predictions = await predict_categories(model, products, inputs, probabilities)
