@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from contract.text import TextProduct, product_text
-from server.runtimes.pattern import PatternRuntime
+from inference.text_classification import TextClassificationRuntime
 
 
 def _median_us(fn: Callable[[], object], repeats: int) -> float:
@@ -27,7 +27,7 @@ def _median_us(fn: Callable[[], object], repeats: int) -> float:
 
 
 def inprocess_table(model_dir: Path, model_pickle: Path, test_tsv: Path) -> str:
-    runtime = PatternRuntime(model_dir)
+    runtime = TextClassificationRuntime(model_dir)
     with model_pickle.open("rb") as f:
         sklearn = pickle.load(f)
     frame = pd.read_table(test_tsv)
@@ -44,7 +44,7 @@ def inprocess_table(model_dir: Path, model_pickle: Path, test_tsv: Path) -> str:
     lines = [
         "## In-process inference (one thread, median)",
         "",
-        "From raw name + description to labels and probabilities. onnxruntime: `PatternRuntime.predict` "
+        "From raw name + description to labels and probabilities. onnxruntime: `TextClassificationRuntime.predict` "
         "(tokenize + session). scikit-learn: `Pipeline.predict_proba` on `product_text`.",
         "",
         "| batch | onnxruntime µs/product | scikit-learn µs/product | speed-up |",
@@ -57,24 +57,24 @@ def inprocess_table(model_dir: Path, model_pickle: Path, test_tsv: Path) -> str:
 
 def category_inprocess_table(model_dir: Path, fashion_dir: Path) -> str:
     """Where an image's time goes in the server: PNG decode + preprocessing, then onnxruntime."""
-    from contract.image import decode_image, preprocess
-    from server.runtimes.category import CategoryRuntime
+    from contract.image import photo_input
+    from inference.image_classification import ImageClassificationRuntime
     from server.settings import ServerSettings
     from training.category.idx import load_split
     from training.category.photos import as_photo, encode
 
-    runtime = CategoryRuntime(model_dir)
+    runtime = ImageClassificationRuntime(model_dir)
     limit = ServerSettings().max_image_pixels
     images = load_split(fashion_dir, "test").images
     png = encode(as_photo(images[0], 112))
     big_jpeg = encode(as_photo(images[0], 1000).convert("RGB"), "JPEG")
-    single = preprocess(decode_image(png, limit))[None, None]
+    single = photo_input(png, limit)[None, None]
     batch = np.repeat(single, 256, axis=0)
     rows = [
-        ("decode + preprocess, 112×112 PNG", _median_us(lambda: preprocess(decode_image(png, limit)), 2000), 1),
+        ("decode + preprocess, 112×112 PNG", _median_us(lambda: photo_input(png, limit), 2000), 1),
         (
             "decode + preprocess, 1000×1000 JPEG",
-            _median_us(lambda: preprocess(decode_image(big_jpeg, limit)), 100),
+            _median_us(lambda: photo_input(big_jpeg, limit), 100),
             1,
         ),
         ("onnxruntime, batch of 1", _median_us(lambda: runtime.predict(single), 2000), 1),

@@ -191,10 +191,10 @@ def _extract(engine, args: argparse.Namespace) -> int:  # noqa: ANN001
 def _score(engine, args: argparse.Namespace) -> int:  # noqa: ANN001
     from catalog.scoring import score_catalog
     from contract.artifact import ArtifactError
-    from server.runtimes.pattern import PatternRuntime
+    from inference.text_classification import TextClassificationRuntime
 
     try:
-        runtime = PatternRuntime(args.artifact_dir)
+        runtime = TextClassificationRuntime(args.artifact_dir)
     except (ArtifactError, TypeError) as exc:  # TypeError: a model of another kind (e.g. artifacts/category)
         raise CatalogError(
             f"no pattern model to score with: {exc}: pass --artifact-dir an exported pattern model "

@@ -19,7 +19,7 @@ from catalog.database import product_prediction
 from catalog.queries import EXTRACT_SQL, stream
 from catalog.upsert import upsert
 from contract.text import TextProduct
-from server.runtimes.pattern import PatternRuntime
+from inference.text_classification import TextClassificationRuntime
 
 _UNSCORED = f"""
 SELECT e.product_id, e.title, e.description
@@ -50,7 +50,7 @@ class ScoreReport:
 
 def score_catalog(
     engine: Engine,
-    runtime: PatternRuntime,
+    runtime: TextClassificationRuntime,
     country_code: str = "us",
     chunk_size: int = 500,
     pause_seconds: float = 0.0,
@@ -72,7 +72,7 @@ def score_catalog(
     return ScoreReport(meta.name, meta.version, scored, time.perf_counter() - started)
 
 
-def _score_chunk(engine: Engine, runtime: PatternRuntime, chunk: Sequence[Row[Any]]) -> None:
+def _score_chunk(engine: Engine, runtime: TextClassificationRuntime, chunk: Sequence[Row[Any]]) -> None:
     products = [TextProduct(row.title, row.description or "") for row in chunk]
     predictions = runtime.predict(products)
     meta = runtime.metadata

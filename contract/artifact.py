@@ -15,23 +15,12 @@ from typing import Any
 
 import msgspec
 
-from contract.image import ImageInput
-from contract.text import TokenizerSpec
+from contract.inputs import ImageInput, TextInput
 
 ONNX_FILE = "model.onnx"
 METADATA_FILE = "metadata.json"
 FORMAT_VERSION = 2  # what export writes
 READABLE_FORMATS = (1, 2)  # what the server loads
-
-
-class TextInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="kind", tag="text"):
-    """Input contract of a text model: which product fields, how they become tokens."""
-
-    fields: list[str]
-    recipe: str
-    tokenizer: TokenizerSpec
-    onnx_input: str
-    onnx_input_shape: list[str]
 
 
 class EquivalenceCheck(msgspec.Struct, frozen=True):

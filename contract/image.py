@@ -9,32 +9,17 @@ to [0, 1]. A 28×28 Fashion-MNIST image passes through unchanged (only scaled)."
 
 from __future__ import annotations
 
-import io
-import warnings
-
-import msgspec
 import numpy as np
 from PIL import Image, ImageOps
 
+from contract.image_files import ACCEPTED_FORMATS, decode_image
+from contract.inputs import ImageInput
+
 SIZE = 28
-ACCEPTED_FORMATS = ("PNG", "JPEG")
 # Border pixels brighter than this on average mean a light background (photo polarity).
 LIGHT_BACKGROUND = 128
+# Large JPEGs are decoded at a reduced scale, still at least this many pixels on the shorter side.
 DRAFT_SIZE = 4 * SIZE
-
-
-class ImageInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="kind", tag="image"):
-    """Input contract of an image model, recorded in the artifact metadata."""
-
-    height: int
-    width: int
-    channels: int
-    value_range: list[float]
-    polarity: str
-    recipe: str
-    accepted_formats: list[str]
-    onnx_input: str
-    onnx_input_shape: list[str]
 
 
 def image_input(onnx_input: str) -> ImageInput:
@@ -51,67 +36,9 @@ def image_input(onnx_input: str) -> ImageInput:
     )
 
 
-class ImageError(Exception):
-    """Bytes that are not an acceptable image; the message says what is wrong."""
-
-
-class ImageTooLarge(ImageError):
-    """An image over the pixel limit (read from its header, before decoding)."""
-
-
-def decode_image(data: bytes, max_pixels: int) -> Image.Image:
-    """Decode PNG or JPEG bytes fully, refusing empty, unknown, truncated and oversized images."""
-    return load_image(open_image(data, max_pixels))
-
-
-def open_image(data: bytes, max_pixels: int) -> Image.Image:
-    """Read only the header: format, size, and for JPEG the reduced scale it will decode at.
-    The returned image's `size` is what `load_image` will decode, so a caller can budget the
-    pixels of many images before decoding any."""
-    if not data:
-        raise ImageError("image is empty (zero bytes)")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
-            width, height = image.size
-            if width * height > max_pixels:  # checked from the header, before decoding any pixel
-                raise ImageTooLarge(f"image is {width}x{height} = {width * height} pixels, limit {max_pixels}")
-            if width == 0 or height == 0:
-                raise ImageError(f"image has zero size ({width}x{height})")
-            # JPEG can decode at 1/2, 1/4 or 1/8 scale straight from the DCT: a large photo becomes
-            # 8x cheaper to decode, still at least DRAFT_SIZE pixels on its shorter side.
-            image.draft("L", (DRAFT_SIZE, DRAFT_SIZE))
-    except ImageError:
-        raise
-    except _PILLOW_ERRORS as exc:
-        raise _image_error(exc) from exc
-    return image
-
-
-def load_image(image: Image.Image) -> Image.Image:
-    """Decode the pixels of an image from `open_image`."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image.load()
-    except _PILLOW_ERRORS as exc:
-        raise _image_error(exc) from exc
-    return image
-
-
-# What Pillow raises for bad bytes: bombs, unknown formats, truncated or corrupt data.
-_PILLOW_ERRORS = (Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, SyntaxError, ValueError)
-
-
-def _image_error(exc: Exception) -> ImageError:
-    """Pillow's many exceptions for bad bytes → one ImageError saying what is wrong."""
-    if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
-        return ImageError(f"image refused as a decompression bomb: {exc}")
-    if isinstance(exc, Image.UnidentifiedImageError):
-        formats = " or ".join(ACCEPTED_FORMATS)
-        return ImageError(f"not a readable {formats} image (unknown format or broken header)")
-    return ImageError(f"image data is corrupt or truncated: {exc}")
+def photo_input(data: bytes, max_pixels: int) -> np.ndarray:
+    """PNG or JPEG bytes → (28, 28) model input: what the server does to each product photo."""
+    return preprocess(decode_image(data, max_pixels, DRAFT_SIZE))
 
 
 def preprocess(image: Image.Image) -> np.ndarray:

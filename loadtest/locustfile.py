@@ -17,7 +17,7 @@ from locust import FastHttpUser, between, events, task
 from locust.env import Environment
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
 
-from contract.category import GROUPS
+from contract.fashion_groups import GROUPS
 from loadtest.bodies import MissingData, data_dir, photos, products
 
 try:

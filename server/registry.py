@@ -15,30 +15,27 @@ from typing import Any
 
 import numpy as np
 
-from contract.artifact import ArtifactError, ArtifactMetadata, model_dirs, read_metadata
-from contract.text import TextProduct
+from contract.artifact import ArtifactError, ArtifactMetadata, model_dirs
+from inference.kinds import load_runtime
+from inference.predictions import Predictions
+from inference.runtime import ArtifactRuntime
 from server.batching import MicroBatcher
 from server.capacity import Capacity
 from server.metrics import ModelMetrics
-from server.runtimes.artifact import Predictions
-from server.runtimes.category import CategoryRuntime
-from server.runtimes.pattern import PatternRuntime
 from server.settings import ServerSettings
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class ModelType:
-    load: Callable[[Path, int], Any]  # model directory, threads → a warmed-up runtime
-    predict: Callable[[Any, Sequence[Any]], Predictions]  # runtime, items → labels and probabilities
+class ServedKind:
     results: Callable[[Predictions], list[Any]]  # what the handler gets back, one per item
     queue_setting: str  # the setting bounding the items a worker holds for one such model
 
 
 @dataclass(frozen=True)
 class LoadedModel:
-    runtime: Any  # a runtime from server/runtimes/, chosen by the artifact's task
+    runtime: ArtifactRuntime[Any]  # chosen by the artifact's task (inference/kinds.py)
     metrics: ModelMetrics
     batcher: MicroBatcher[Any]
     capacity: Capacity
@@ -48,46 +45,24 @@ class LoadedModel:
         return self.runtime.metadata
 
 
-def _load_pattern(model_dir: Path, threads: int) -> PatternRuntime:
-    runtime = PatternRuntime(model_dir, threads)
-    runtime.predict([TextProduct("Warm-up Floral Dress", "Warm-up request;cotton")])
-    return runtime
-
-
-def _load_category(model_dir: Path, threads: int) -> CategoryRuntime:
-    runtime = CategoryRuntime(model_dir, threads)
-    runtime.predict(np.zeros((1, 1, 28, 28), dtype=np.float32))
-    return runtime
-
-
 def _with_probabilities(predictions: Predictions) -> list[tuple[str, np.ndarray]]:
     return list(zip(predictions.labels, predictions.probabilities, strict=True))
 
 
-# A new model type is one entry here plus its runtime and codec.
-MODEL_TYPES = {
-    "text-classification": ModelType(
-        _load_pattern,
-        lambda runtime, items: runtime.predict(items),
-        lambda predictions: predictions.labels,
-        "max_queued_products",
-    ),
-    "image-classification": ModelType(
-        _load_category,
-        lambda runtime, items: runtime.predict(np.stack(items)),
-        _with_probabilities,
-        "max_queued_images",
-    ),
+# What serving does with each kind of runtime (inference/kinds.py): its queue bound, its answers.
+SERVED_KINDS = {
+    "text-classification": ServedKind(lambda predictions: predictions.labels, "max_queued_products"),
+    "image-classification": ServedKind(_with_probabilities, "max_queued_images"),
 }
 
 
 def _batch_predictor(
-    model_type: ModelType, runtime: Any, metrics: ModelMetrics
+    served: ServedKind, runtime: ArtifactRuntime[Any], metrics: ModelMetrics
 ) -> Callable[[Sequence[Any]], list[Any]]:
     def predict(items: Sequence[Any]) -> list[Any]:
-        predictions = model_type.predict(runtime, items)
+        predictions = runtime.predict_items(items)
         metrics.observe_predictions(predictions.labels, predictions.probabilities.max(axis=1))
-        return model_type.results(predictions)
+        return served.results(predictions)
 
     return predict
 
@@ -119,19 +94,17 @@ class ModelRegistry:
         )
 
     def _load(self, model_dir: Path) -> None:
-        metadata = read_metadata(model_dir)
-        model_type = MODEL_TYPES.get(metadata.task)
-        if model_type is None:
-            raise ArtifactError(f"{model_dir}: unknown task {metadata.task!r}; known: {sorted(MODEL_TYPES)}")
         settings = self.settings
-        runtime = model_type.load(model_dir, settings.intra_op_threads)
+        runtime = load_runtime(model_dir, settings.intra_op_threads)
+        metadata = runtime.metadata
+        served = SERVED_KINDS[metadata.task]
         metrics = ModelMetrics(metadata.name, metadata.labels)
         thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"model-{metadata.name}")
         batcher: MicroBatcher[Any] = MicroBatcher(
-            _batch_predictor(model_type, runtime, metrics), metrics, settings.max_batch_products, thread
+            _batch_predictor(served, runtime, metrics), metrics, settings.max_batch_products, thread
         )
-        limit = getattr(settings, model_type.queue_setting)
-        capacity = Capacity(metadata.name, limit, model_type.queue_setting, settings.retry_after_seconds)
+        limit = getattr(settings, served.queue_setting)
+        capacity = Capacity(metadata.name, limit, served.queue_setting, settings.retry_after_seconds)
         self.models[metadata.name] = LoadedModel(runtime, metrics, batcher, capacity)
         log.info("model loaded", extra={"model": metadata.name, "version": metadata.version, "dir": str(model_dir)})
 

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from contract.image_files import MAX_IMAGE_PIXELS
+
 ENV_PREFIX = "SERVE_"
 Positive = Annotated[int, msgspec.Meta(ge=1)]
 Seconds = Annotated[float, msgspec.Meta(gt=0)]
@@ -29,7 +31,7 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     max_category_body_bytes: Positive = 16 << 20
     max_images_per_request: Positive = 256
     max_image_bytes: Positive = 4 << 20  # one decoded image file
-    max_image_pixels: Positive = 25_000_000  # width × height from the header; refuses decompression bombs
+    max_image_pixels: Positive = MAX_IMAGE_PIXELS  # width × height from the header; refuses decompression bombs
     # Pixels decoded for one request, all its images together, from the headers before decoding:
     # bounds the CPU one legal request can take (~1 s here, benchmarks/RESULTS.md).
     max_request_pixels: Positive = 100_000_000

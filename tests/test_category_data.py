@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from contract.category import CLASS_TO_GROUP, CLASSES, GROUP_MEMBERS, GROUPS, group_of, grouping_matrix, to_groups
+from contract.fashion_groups import CLASS_TO_GROUP, CLASSES, GROUP_MEMBERS, GROUPS, group_of, grouping_matrix, to_groups
 from training.category.config import CategoryData
 from training.category.data import load_data, stratified_indices
 from training.category.idx import CHECKSUM_FILE, IdxError, load_split, read_idx

@@ -12,9 +12,9 @@ import pytest
 import torch
 
 from contract.artifact import read_metadata
-from contract.category import GROUPS
-from contract.image import ImageInput
-from server.runtimes.category import CategoryRuntime
+from contract.fashion_groups import GROUPS
+from contract.inputs import ImageInput
+from inference.image_classification import ImageClassificationRuntime
 from tests.conftest import ROOT, run_training
 from training.category.config import CategoryConfig
 from training.category.experiment import load_model
@@ -74,7 +74,7 @@ def test_export_passes_the_gate_and_serves(small_run: Path, tmp_path: Path, fash
     checks = {c.name: c for c in metadata.equivalence.checks}
     assert checks["test_images"].products == 10_000 and checks["test_images"].label_mismatches == 0
     assert checks["test_images"].max_abs_probability_diff <= 1e-4
-    runtime = CategoryRuntime(model_dir)
+    runtime = ImageClassificationRuntime(model_dir)
     predictions = runtime.predict(np.zeros((3, 1, 28, 28), dtype=np.float32))
     assert len(predictions.labels) == 3 and np.allclose(predictions.probabilities.sum(1), 1.0, atol=1e-5)
 

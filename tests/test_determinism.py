@@ -95,7 +95,7 @@ def test_export_of_the_same_run_twice_writes_the_same_metadata(
 GENERATED = """
 import hashlib, sys
 from pathlib import Path
-from server.runtimes.pattern import PatternRuntime
+from inference.text_classification import TextClassificationRuntime
 from training.export import equivalence
 from training.runs import load_model
 exec(sys.argv[3])  # more of the project imported, or not
@@ -104,7 +104,7 @@ def recording(reference, runtime, products):
     digest.update(repr(products).encode())
     return compare(reference, runtime, products)
 equivalence.compare = recording
-check = equivalence.check_generated(load_model(Path(sys.argv[1])), PatternRuntime(Path(sys.argv[2])), 100)
+check = equivalence.check_generated(load_model(Path(sys.argv[1])), TextClassificationRuntime(Path(sys.argv[2])), 100)
 print(check.products, check.max_abs_probability_diff, digest.hexdigest())
 """
 

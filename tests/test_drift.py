@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from contract.category import to_groups
+from contract.fashion_groups import to_groups
 from tests.conftest import run_training
 from training.category.idx import Split
 from training.category.photos import as_photo, encode

@@ -27,7 +27,7 @@ from contract.artifact import (
     write_metadata,
 )
 from contract.text import TextProduct, product_text
-from server.runtimes.pattern import PatternRuntime, Predictions
+from inference.text_classification import Predictions, TextClassificationRuntime
 from tests.conftest import ROOT, require
 from training.data import load_products
 from training.export.equivalence import EquivalenceError, check_generated, check_products
@@ -97,9 +97,9 @@ def test_exported_graph_has_no_locale_dependent_text_ops(exported_artifacts: Pat
 def test_artifact_serves_without_en_us_locale(exported_artifacts: Path, data_dir: Path) -> None:
     """Load and predict in a fresh process whose only locale is C."""
     code = (
-        "import sys; from pathlib import Path; from server.runtimes.pattern import PatternRuntime;"
+        "import sys; from pathlib import Path; from inference.text_classification import TextClassificationRuntime;"
         "from contract.text import TextProduct;"
-        "r = PatternRuntime(Path(sys.argv[1]));"
+        "r = TextClassificationRuntime(Path(sys.argv[1]));"
         "print(r.predict([TextProduct('ASOS CURVE Embellished Neck Dress', 'Lightweight dress by ASOS CURVE;"
         "Embroidery and bead embellishment to the top;Button detail to the back with crop style sleeves;'),"
         "TextProduct('İSTANBUL Çiçekli Elbise', 'Straße ß 🌸')]).labels)"
@@ -120,7 +120,7 @@ def test_artifact_serves_without_en_us_locale(exported_artifacts: Path, data_dir
 def test_committed_artifact_is_fresh_and_reproduces_the_prototype(data_dir: Path) -> None:
     """The artifact a fresh clone serves gives the prototype's 953 test predictions."""
     model_dir = ROOT / "artifacts" / "pattern"
-    runtime = PatternRuntime(model_dir)
+    runtime = TextClassificationRuntime(model_dir)
     test = load_products(data_dir / "asos" / "exercise_test.tsv", "productIdentifier")
     reference = pd.read_csv(require(data_dir / "asos" / "prototype_predictions_test.csv", "prototype predictions"))
     expected = reference.set_index("productIdentifier").loc[test.ids, "pattern"].tolist()

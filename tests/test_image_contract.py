@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from contract.image import SIZE, ImageError, decode_image, preprocess, scale_pixels
+from contract.image import SIZE, photo_input, preprocess, scale_pixels
+from contract.image_files import ImageError
 from tests.images import decompression_bomb
 from training.category.idx import Split
 from training.category.photos import as_photo, encode
@@ -27,7 +28,7 @@ def test_fashion_mnist_images_pass_unchanged(fashion_test: Split) -> None:
 
 def test_a_photo_comes_back_close_to_the_original(fashion_test: Split) -> None:
     pixels = fashion_test.images[0]
-    back = preprocess(decode_image(encode(as_photo(pixels, 112)), LIMIT))
+    back = photo_input(encode(as_photo(pixels, 112)), LIMIT)
     assert np.abs(back - scale_pixels(pixels)).mean() < 0.03  # inverted back, downscaled to 28×28
 
 
@@ -57,7 +58,7 @@ def test_transparent_background_counts_as_white() -> None:
 def test_any_image_becomes_a_valid_input(width: int, height: int, mode: str, seed: int) -> None:
     rng = np.random.default_rng(seed)
     image = Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8), mode="RGB").convert(mode)
-    out = preprocess(decode_image(encode(image), LIMIT))
+    out = photo_input(encode(image), LIMIT)
     assert out.shape == (SIZE, SIZE) and out.dtype == np.float32
     assert out.min() >= 0.0 and out.max() <= 1.0
 
@@ -85,9 +86,9 @@ def _png_with_size(width: int, height: int) -> bytes:
 )
 def test_bad_bytes_are_refused_with_a_reason(data: bytes, reason: str) -> None:
     with pytest.raises(ImageError, match=reason):
-        decode_image(data, LIMIT)
+        photo_input(data, LIMIT)
 
 
 def test_jpeg_is_accepted(fashion_test: Split) -> None:
-    out = preprocess(decode_image(encode(as_photo(fashion_test.images[1], 200).convert("RGB"), "JPEG"), LIMIT))
+    out = photo_input(encode(as_photo(fashion_test.images[1], 200).convert("RGB"), "JPEG"), LIMIT)
     assert out.shape == (SIZE, SIZE)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from contract.category import GROUPS, to_groups
+from contract.fashion_groups import GROUPS, to_groups
 from tests.images import decompression_bomb
 from tests.server_process import Server, running_server
 from training.category.idx import Split

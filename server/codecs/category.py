@@ -6,14 +6,14 @@ product it belongs to, before any model runs."""
 
 from __future__ import annotations
 
-import binascii
 from typing import Annotated
 
 import msgspec
 import numpy as np
 from PIL import Image
 
-from contract.image import ImageError, ImageTooLarge, load_image, open_image, preprocess
+from contract.image import DRAFT_SIZE, preprocess
+from contract.image_files import ImageError, ImageTooLarge, base64_image_bytes, load_image, open_image
 from server.codecs.errors import RequestError
 from server.codecs.products import ProductId, ProductListDecoder
 
@@ -105,11 +105,7 @@ class CategoryRequestDecoder:
             limit = self.max_image_bytes
             raise RequestError(413, f"{_where(index, product)}: about {size} bytes, limit max_image_bytes={limit}")
         try:
-            data = binascii.a2b_base64(text, strict_mode=True)
-        except (binascii.Error, ValueError) as exc:
-            raise RequestError(422, f"{_where(index, product)}: not valid base64: {exc}") from exc
-        try:
-            return open_image(data, self.max_image_pixels)
+            return open_image(base64_image_bytes(text), self.max_image_pixels, DRAFT_SIZE)
         except ImageError as exc:
             raise _image_request_error(index, product, exc) from exc
 

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from contract.category import CLASSES
+from contract.fashion_groups import CLASSES
 
 Positive = Annotated[int, msgspec.Meta(ge=1)]
 Fraction = Annotated[float, msgspec.Meta(gt=0.0, lt=1.0)]

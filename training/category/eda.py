@@ -31,7 +31,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from contract.category import CLASS_TO_GROUP, CLASSES, GROUPS
+from contract.fashion_groups import CLASS_TO_GROUP, CLASSES, GROUPS
 from training.category.data import stratified_indices
 from training.category.idx import CHECKSUM_FILE, IdxError, Split, load_split, missing_files
 from training.config import data_dir

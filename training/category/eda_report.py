@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from contract.category import GROUP_MEMBERS, GROUPS
+from contract.fashion_groups import GROUP_MEMBERS, GROUPS
 
 
 def _pct(x: float) -> str:

@@ -11,7 +11,7 @@ import torch
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 from torch import nn
 
-from contract.category import CLASS_TO_GROUP, CLASSES, GROUPS
+from contract.fashion_groups import CLASS_TO_GROUP, CLASSES, GROUPS
 
 
 def grouped_metrics(classes: np.ndarray, group_p: np.ndarray) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from contract.category import CLASS_TO_GROUP, CLASSES, GROUPS
+from contract.fashion_groups import CLASS_TO_GROUP, CLASSES, GROUPS
 from training.category.config import CategoryConfig
 from training.category.data import Dataset, load_data
 from training.category.evaluation import (

@@ -26,9 +26,9 @@ from contract.artifact import (
     sha256_of,
     write_metadata,
 )
-from contract.category import GROUPS, grouping_matrix
+from contract.fashion_groups import GROUPS, grouping_matrix
 from contract.image import image_input
-from server.runtimes.category import CategoryRuntime
+from inference.image_classification import ImageClassificationRuntime
 from training.category.config import CategoryConfig, CategoryData
 from training.category.data import load_data
 from training.category.experiment import load_model
@@ -80,7 +80,7 @@ def _build(staging: Path, run_dir: Path, config: CategoryConfig, reference: nn.M
     _to_onnx(exported, staging / ONNX_FILE)
     metadata = _metadata(staging, run_dir, config, EquivalenceReport(PROBABILITY_TOLERANCE, []))
     write_metadata(staging, metadata)
-    runtime = CategoryRuntime(staging)
+    runtime = ImageClassificationRuntime(staging)
     data = load_data(data_dir(), CategoryData())  # the full official sets, whatever subset the run used
     checks = [
         _check("test_images", reference, runtime, data.test.inputs()),
@@ -145,7 +145,9 @@ def _to_onnx(module: nn.Module, path: Path) -> None:
 
 
 @torch.no_grad()
-def _check(name: str, reference: nn.Module, runtime: CategoryRuntime, inputs: np.ndarray) -> EquivalenceCheck:
+def _check(
+    name: str, reference: nn.Module, runtime: ImageClassificationRuntime, inputs: np.ndarray
+) -> EquivalenceCheck:
     expected = np.concatenate(
         [reference(torch.from_numpy(inputs[i : i + 1000])).numpy() for i in range(0, len(inputs), 1000)]
     )

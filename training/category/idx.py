@@ -34,7 +34,7 @@ class IdxError(Exception):
 @dataclass(frozen=True)
 class Split:
     images: np.ndarray  # (n, 28, 28) uint8, light garment on a dark background
-    labels: np.ndarray  # (n,) int64 class indices, contract.category.CLASSES order
+    labels: np.ndarray  # (n,) int64 class indices, contract.fashion_groups.CLASSES order
 
 
 def missing_files(directory: Path) -> list[Path]:

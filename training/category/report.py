@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from contract.category import CLASSES, GROUPS
+from contract.fashion_groups import CLASSES, GROUPS
 from training.category.config import CategoryConfig
 from training.config import ConfigError, load_config
 from training.plots import plt, save_figure

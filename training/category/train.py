@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from contract.category import CLASS_TO_GROUP, GROUPS, grouping_matrix, to_groups
+from contract.fashion_groups import CLASS_TO_GROUP, GROUPS, grouping_matrix, to_groups
 from training.category.config import CategoryConfig
 
 log = logging.getLogger(__name__)

@@ -12,13 +12,11 @@ import onnx
 from onnx import numpy_helper
 
 from contract.artifact import ONNX_FILE
-from contract.image import scale_pixels
+from contract.image import photo_input, scale_pixels
+from contract.image_files import MAX_IMAGE_PIXELS, ImageError, base64_image_bytes
 from contract.text import TextProduct, Tokenizer, product_text
-from server.codecs.category import CategoryProduct, CategoryRequestDecoder
-from server.codecs.errors import RequestError
-from server.runtimes.category import CategoryRuntime
-from server.runtimes.pattern import PatternRuntime
-from server.settings import ServerSettings
+from inference.image_classification import ImageClassificationRuntime
+from inference.text_classification import TextClassificationRuntime
 from training.category.idx import load_split
 from training.data import load_products
 from training.drift.stats import FeatureDrift, compare_classes, compare_numeric
@@ -78,7 +76,7 @@ def document_frequencies(model_dir: Path, training_products: int) -> dict[str, i
 
 
 def pattern_sample(
-    runtime: PatternRuntime, frequencies: dict[str, int], products: list[TextProduct], in_training: bool
+    runtime: TextClassificationRuntime, frequencies: dict[str, int], products: list[TextProduct], in_training: bool
 ) -> Sample:
     """Text length, vocabulary coverage (share of a product's tokens the model knows) and predictions.
 
@@ -105,7 +103,7 @@ def pattern_sample(
 
 
 def pattern_drift(model_dir: Path, train_tsv: Path, window: list[dict]) -> tuple[list[FeatureDrift], Sample, Sample]:
-    runtime = PatternRuntime(model_dir)
+    runtime = TextClassificationRuntime(model_dir)
     try:
         products = [TextProduct(str(item["name"]), str(item["description"])) for item in window]
     except KeyError as exc:
@@ -120,7 +118,7 @@ def pattern_drift(model_dir: Path, train_tsv: Path, window: list[dict]) -> tuple
 # --- category -----------------------------------------------------------------------------
 
 
-def image_sample(runtime: CategoryRuntime, inputs: np.ndarray) -> Sample:
+def image_sample(runtime: ImageClassificationRuntime, inputs: np.ndarray) -> Sample:
     """`inputs`: (n, 1, 28, 28) model inputs in [0, 1]."""
     flat = inputs.reshape(len(inputs), -1)
     predictions = [label for i in range(0, len(inputs), 1000) for label in runtime.predict(inputs[i : i + 1000]).labels]
@@ -131,24 +129,17 @@ def image_sample(runtime: CategoryRuntime, inputs: np.ndarray) -> Sample:
 
 
 def category_drift(model_dir: Path, fashion_dir: Path, window: list[dict]) -> tuple[list[FeatureDrift], Sample, Sample]:
-    runtime = CategoryRuntime(model_dir)
-    # The server's own decoding and limits: the window is read exactly as the API would read it.
-    settings = ServerSettings()
-    decoder = CategoryRequestDecoder(
-        len(window),
-        settings.max_image_bytes,
-        settings.max_image_pixels,
-        settings.max_request_pixels,
-        settings.max_field_chars,
-    )
+    runtime = ImageClassificationRuntime(model_dir)
+    # The server's own preprocessing: the window is read exactly as the API would read it.
     inputs = np.empty((len(window), 1, 28, 28), dtype=np.float32)
     for i, item in enumerate(window):
         try:
-            inputs[i, 0] = decoder.model_input(i, CategoryProduct(item.get("product_id", i), item["image"]))
+            inputs[i, 0] = photo_input(base64_image_bytes(item["image"]), MAX_IMAGE_PIXELS)
         except KeyError as exc:
             raise WindowError(f"window item {i} without {exc}: category requests need an image") from exc
-        except RequestError as exc:  # one unreadable image stops the check: the window must be clean
-            raise WindowError(f"window item {exc.detail}") from exc
+        except ImageError as exc:  # one unreadable image stops the check: the window must be clean
+            where = f"$[{i}].image (product_id {item.get('product_id', i)!r})"
+            raise WindowError(f"window item {where}: {exc}") from exc
     train = load_split(fashion_dir, "train")
     reference = image_sample(runtime, scale_pixels(train.images)[:, None])
     current = image_sample(runtime, inputs)

@@ -1,7 +1,7 @@
 """The export gate: the serving path must give scikit-learn's labels and probabilities.
 
 Reference: `pipeline.predict` / `predict_proba` on `product_text(name, description)`.
-Candidate: the server's own `PatternRuntime` on the raw name and description. Real products
+Candidate: the server's own `TextClassificationRuntime` on the raw name and description. Real products
 and hypothesis-generated Unicode text must both agree; a failure names the worst product.
 
 The generated text depends only on the model's vocabulary and the strategies: the same model
@@ -22,7 +22,7 @@ from sklearn.pipeline import Pipeline
 
 from contract.artifact import EquivalenceCheck
 from contract.text import TextProduct, product_text
-from server.runtimes.pattern import PatternRuntime
+from inference.text_classification import TextClassificationRuntime
 from training.export.generated_text import product_batches
 from training.pipeline import VECTORIZER_STEP
 
@@ -41,7 +41,7 @@ class _Comparison:
     worst: str  # a description of the first mismatch, or of the largest difference
 
 
-def compare(reference: Pipeline, runtime: PatternRuntime, products: Sequence[TextProduct]) -> _Comparison:
+def compare(reference: Pipeline, runtime: TextClassificationRuntime, products: Sequence[TextProduct]) -> _Comparison:
     if list(reference.classes_) != runtime.labels:
         raise EquivalenceError(f"label order differs: sklearn {list(reference.classes_)} vs onnx {runtime.labels}")
     texts = [product_text(p.name, p.description) for p in products]
@@ -58,7 +58,7 @@ def compare(reference: Pipeline, runtime: PatternRuntime, products: Sequence[Tex
 def check_products(
     name: str,
     reference: Pipeline,
-    runtime: PatternRuntime,
+    runtime: TextClassificationRuntime,
     products: Sequence[TextProduct],
     tolerance: float = PROBABILITY_TOLERANCE,
 ) -> EquivalenceCheck:
@@ -67,7 +67,7 @@ def check_products(
 
 
 def check_generated(
-    reference: Pipeline, runtime: PatternRuntime, examples: int, tolerance: float = PROBABILITY_TOLERANCE
+    reference: Pipeline, runtime: TextClassificationRuntime, examples: int, tolerance: float = PROBABILITY_TOLERANCE
 ) -> EquivalenceCheck:
     """Property: for any generated batch of products the two paths agree."""
     vocabulary = sorted(reference[VECTORIZER_STEP].vocabulary_)

@@ -19,12 +19,12 @@ from contract.artifact import (
     ONNX_FILE,
     ArtifactMetadata,
     EquivalenceReport,
-    TextInput,
     sha256_of,
     write_metadata,
 )
+from contract.inputs import TextInput
 from contract.text import TokenizerSpec
-from server.runtimes.pattern import PatternRuntime
+from inference.text_classification import TextClassificationRuntime
 from training.config import ExperimentConfig, data_dir, load_config
 from training.data import TEXT_FIELDS
 from training.experiment import load_data
@@ -81,7 +81,7 @@ def _build(
     metadata = _metadata(staging, run_dir, config, pipeline, spec, EquivalenceReport(PROBABILITY_TOLERANCE, []))
     write_metadata(staging, metadata)
 
-    runtime = PatternRuntime(staging)
+    runtime = TextClassificationRuntime(staging)
     train, test = load_data(config)
     checks = [
         check_products("train_products", pipeline, runtime, train.products),

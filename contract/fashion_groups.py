@@ -1,4 +1,4 @@
-"""The brief's five product groups over Fashion-MNIST's ten classes, defined once.
+"""The brief's five product groups over Fashion-MNIST's ten classes (the class → group mapping), defined once.
 
 Training (targets, grouped metrics), the exported graph (class probabilities summed into
 groups), the artifact metadata and the server all read these names and this mapping."""

@@ -1,22 +1,24 @@
-"""The pattern model: product name and description in, pattern label and probabilities out."""
+"""Text classification (the pattern model): product name and description in, label and
+probabilities out."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
-from contract.artifact import TextInput
+from contract.inputs import TextInput
 from contract.text import TextProduct, Tokenizer, product_text
-from server.runtimes.artifact import ArtifactRuntime, Predictions
+from inference.predictions import Predictions
+from inference.runtime import ArtifactRuntime
 
-__all__ = ["PatternRuntime", "Predictions"]
 
+class TextClassificationRuntime(ArtifactRuntime[TextInput]):
+    """Loads `model.onnx` + `metadata.json` from a model directory and predicts batches of products."""
 
-class PatternRuntime(ArtifactRuntime[TextInput]):
-    """Loads `model.onnx` + `metadata.json` from a model directory and predicts batches."""
+    contract_type = TextInput
 
     def __init__(self, model_dir: Path, intra_op_threads: int = 1) -> None:
-        super().__init__(model_dir, TextInput, intra_op_threads)
+        super().__init__(model_dir, intra_op_threads)
         self._tokenizer = Tokenizer(self.contract.tokenizer)
         self._input_name = self.contract.onnx_input
         outputs = self.metadata.onnx_outputs
@@ -28,3 +30,6 @@ class PatternRuntime(ArtifactRuntime[TextInput]):
         tokens = self._tokenizer.token_matrix(product_text(p.name, p.description) for p in products)
         labels, probabilities = self._session.run(self._output_names, {self._input_name: tokens})
         return Predictions(labels.tolist(), probabilities)
+
+    def predict_items(self, items: Sequence[TextProduct]) -> Predictions:
+        return self.predict(items)  # a product is an item

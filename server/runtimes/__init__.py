@@ -1,1 +1,0 @@
-"""Model runtimes: load an artifact directory once, then predict. They know nothing of HTTP."""
