@@ -8,9 +8,10 @@ FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY pyproject.toml requirements.lock ./
+# The serving packages only: the contract, inference and the HTTP service; no training code.
 COPY contract ./contract
+COPY inference ./inference
 COPY server ./server
-COPY training ./training
 # Serving dependencies only (no extras), pinned by the lock file.
 RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install -c requirements.lock .
@@ -30,4 +31,4 @@ USER app
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '8000') + '/health/ready', timeout=2)"]
-ENTRYPOINT ["gunicorn", "-c", "python:server.gunicorn_conf", "server.rest.app:create_server()"]
+ENTRYPOINT ["gunicorn", "-c", "python:server.gunicorn_conf", "server.app:create_server()"]

@@ -16,7 +16,7 @@ LOADTEST_OUT ?= loadtest/reports
 export DATA_DIR
 
 .DEFAULT_GOAL := help
-.PHONY: help install train export runs report eda drift serve test lint loadtest bench clean
+.PHONY: help install train export runs report eda drift serve test test-fast lint loadtest bench clean
 
 help: ## this list (the default target); variables are set as `make <target> NAME=value`
 	@echo "usage: make <target> [NAME=value ...]   (data sets: DATA_DIR=$(DATA_DIR))"
@@ -39,14 +39,19 @@ export: ## export runs into artifacts/ behind the equivalence gate (RUN=<run id>
 	$(BIN)/python -m training export $(if $(RUN),--run $(RUN))
 
 serve: ## serve the API with gunicorn (PORT=8000, WORKERS=cores, HOST=0.0.0.0 the bind address)
-	PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c python:server.gunicorn_conf 'server.rest.app:create_server()'
+	PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c python:server.gunicorn_conf 'server.app:create_server()'
 
-test: ## run pytest (PYTEST_ARGS="-q -k drift" passes arguments; needs DATA_DIR)
+test: ## run every test, as CI does (PYTEST_ARGS="-q -k drift" passes arguments; needs DATA_DIR)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: ## ruff on everything, mypy on server/
+test-fast: ## the inner loop: every test not marked slow (a few minutes less; CI runs them all)
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: ## ruff (lint + format check), mypy on every package, the import contracts (lint-imports)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean: ## delete .venv and the tools' caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -99,7 +99,7 @@ def _app(which: str) -> Any:
         from benchmarks.bare_app import create_app
 
         return create_app()
-    from server.rest.app import create_server
+    from server.app import create_server
 
     return create_server()
 
@@ -169,7 +169,7 @@ async def _post(app: Any, body: bytes) -> None:
         raise RuntimeError(f"/predict answered {statuses}")
 
 
-TARGETS = {"ours": "server.rest.app:create_server()", "bare": "benchmarks.bare_app:create_app()"}
+TARGETS = {"ours": "server.app:create_server()", "bare": "benchmarks.bare_app:create_app()"}
 HTTP_RUNS = (10, 50)  # requests per connection in the two runs
 
 

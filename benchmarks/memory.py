@@ -30,7 +30,7 @@ from benchmarks.payloads import image_bodies, images_body, large_jpeg, large_png
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
-SERVER = [sys.executable, "-m", "gunicorn", "-c", "python:server.gunicorn_conf", "server.rest.app:create_server()"]
+SERVER = [sys.executable, "-m", "gunicorn", "-c", "python:server.gunicorn_conf", "server.app:create_server()"]
 
 
 def measure(seconds: int, data: Path) -> str:

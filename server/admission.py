@@ -22,9 +22,10 @@ import asyncio
 import time
 from typing import Any
 
-from server.codecs.errors import Overloaded, encode_error
-from server.metrics import SHED, TIMED_OUT, HttpMetrics
+from server.metrics.definitions import SHED, TIMED_OUT
+from server.metrics.http import HttpMetrics
 from server.settings import ServerSettings
+from server.wire.errors import Overloaded, encode_error
 
 EXEMPT_PREFIXES = ("/health", "/metrics")  # never refused, never timed out, not timed
 UNTIMED_PREFIXES = ("/docs",)  # admitted like any request, but not an API operation to time

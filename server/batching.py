@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from typing import Any, Generic, TypeVar
 
-from server.metrics import ModelMetrics
+from server.metrics.model import ModelMetrics
 
 Item = TypeVar("Item")
 Entry = tuple[Sequence[Any], "asyncio.Future[list[Any]]"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from server.codecs.errors import Overloaded
+from server.wire.errors import Overloaded
 
 
 class Capacity:

@@ -1,4 +1,4 @@
-"""gunicorn settings: `gunicorn -c python:server.gunicorn_conf 'server.rest.app:create_server()'`.
+"""gunicorn settings: `gunicorn -c python:server.gunicorn_conf 'server.app:create_server()'`.
 
 PORT, HOST and WORKERS follow platform conventions; everything else is SERVE_* (settings.py)."""
 

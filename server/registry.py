@@ -1,7 +1,8 @@
-"""Every model under the artifact directory, loaded once per worker and warmed up.
+"""The served models of this worker: each loaded once from the artifact directory, warmed up, and
+given its micro-batcher, queue bound and metrics.
 
-Loading runs off the event loop, so liveness answers while models load and readiness
-says why it is not ready (still loading, or which model failed and how)."""
+Loading runs off the event loop (server/lifespan.py), so liveness answers while models load and
+readiness says why it is not ready (still loading, or which model failed and how)."""
 
 from __future__ import annotations
 
@@ -13,24 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from contract.artifact import ArtifactError, ArtifactMetadata, model_dirs
+from contract.artifact import ArtifactError, ArtifactMetadata, model_dirs, read_metadata
 from inference.kinds import load_runtime
-from inference.predictions import Predictions
 from inference.runtime import ArtifactRuntime
 from server.batching import MicroBatcher
 from server.capacity import Capacity
-from server.metrics import ModelMetrics
+from server.metrics.model import ModelMetrics
+from server.served_models.declaration import ServedModel
 from server.settings import ServerSettings
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ServedKind:
-    results: Callable[[Predictions], list[Any]]  # what the handler gets back, one per item
-    queue_setting: str  # the setting bounding the items a worker holds for one such model
 
 
 @dataclass(frozen=True)
@@ -45,19 +38,8 @@ class LoadedModel:
         return self.runtime.metadata
 
 
-def _with_probabilities(predictions: Predictions) -> list[tuple[str, np.ndarray]]:
-    return list(zip(predictions.labels, predictions.probabilities, strict=True))
-
-
-# What serving does with each kind of runtime (inference/kinds.py): its queue bound, its answers.
-SERVED_KINDS = {
-    "text-classification": ServedKind(lambda predictions: predictions.labels, "max_queued_products"),
-    "image-classification": ServedKind(_with_probabilities, "max_queued_images"),
-}
-
-
 def _batch_predictor(
-    served: ServedKind, runtime: ArtifactRuntime[Any], metrics: ModelMetrics
+    served: ServedModel, runtime: ArtifactRuntime[Any], metrics: ModelMetrics
 ) -> Callable[[Sequence[Any]], list[Any]]:
     def predict(items: Sequence[Any]) -> list[Any]:
         predictions = runtime.predict_items(items)
@@ -68,9 +50,10 @@ def _batch_predictor(
 
 
 class ModelRegistry:
-    def __init__(self, settings: ServerSettings) -> None:
+    def __init__(self, settings: ServerSettings, served: Sequence[ServedModel]) -> None:
         self.settings = settings
         self.artifact_dir = settings.artifact_dir
+        self.served = {model.name: model for model in served}
         self.models: dict[str, LoadedModel] = {}
         self.ready = False
         self.problem: str | None = "loading"
@@ -94,10 +77,17 @@ class ModelRegistry:
         )
 
     def _load(self, model_dir: Path) -> None:
+        metadata = read_metadata(model_dir)
+        served = self.served.get(metadata.name)
+        if served is None:  # an artifact no route serves would only take memory
+            log.warning("model not served", extra={"model": metadata.name, "served": sorted(self.served)})
+            return
+        if metadata.task != served.task:
+            raise ArtifactError(
+                f"{model_dir}: task {metadata.task!r}, but {served.name!r} is served as {served.task!r}"
+            )
         settings = self.settings
         runtime = load_runtime(model_dir, settings.intra_op_threads)
-        metadata = runtime.metadata
-        served = SERVED_KINDS[metadata.task]
         metrics = ModelMetrics(metadata.name, metadata.labels)
         thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"model-{metadata.name}")
         batcher: MicroBatcher[Any] = MicroBatcher(

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from server.batching import MicroBatcher
-from server.metrics import ModelMetrics
+from server.metrics.model import ModelMetrics
 
 
 class Recorder:

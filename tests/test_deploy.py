@@ -9,7 +9,7 @@ import re
 
 import yaml
 
-from server import metrics
+from server.metrics import definitions as metrics
 from server.settings import ServerSettings
 from tests.conftest import ROOT
 
@@ -29,7 +29,7 @@ def test_probes_use_the_servers_health_routes() -> None:
     assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
     assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
     assert container["ports"][0]["containerPort"] == 8000
-    routes = (ROOT / "server" / "rest" / "routes.py").read_text()
+    routes = (ROOT / "server" / "rest" / "health.py").read_text()
     assert '"/health/ready"' in routes and '"/health/live"' in routes
 
 
@@ -76,7 +76,7 @@ def test_dashboard_reads_only_exported_metrics() -> None:
     for expr in exprs:
         for name in re.findall(r"\b(catalogue_[a-z_]+)", expr):
             base = re.sub(r"_(bucket|sum|count|total)$", "", name)
-            assert base in exported, f"{name} in the dashboard is not exported by server/metrics.py"
+            assert base in exported, f"{name} in the dashboard is not exported by server/metrics/definitions.py"
 
 
 def test_compose_starts_server_prometheus_and_grafana() -> None:

@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from server.metrics import CONFIDENCE, ModelMetrics
+from server.metrics.definitions import CONFIDENCE
+from server.metrics.model import ModelMetrics
 
 
 def _samples(model: str) -> dict[str, float]:

@@ -22,7 +22,7 @@ def test_docker_entrypoint_is_the_tested_command() -> None:
 
 def test_makefile_serves_with_the_same_command() -> None:
     makefile = (ROOT / "Makefile").read_text()
-    assert "gunicorn -c python:server.gunicorn_conf 'server.rest.app:create_server()'" in makefile
+    assert "gunicorn -c python:server.gunicorn_conf 'server.app:create_server()'" in makefile
 
 
 def test_image_is_multi_stage_non_root_with_readiness_healthcheck() -> None:
@@ -39,3 +39,9 @@ def test_serving_dependencies_exclude_training_libraries() -> None:
     for library in ("scikit-learn", "skl2onnx", "torch", "pandas", "matplotlib", "pydantic", "fastapi"):
         assert library not in serving
     assert "install -c requirements.lock ." in _dockerfile()  # no extras in the image
+
+
+def test_image_holds_the_serving_packages_and_no_training_code() -> None:
+    copied = set(re.findall(r"^COPY (?!--)(\S+) \./", _dockerfile(), re.M))
+    assert {"contract", "inference", "server"} <= copied
+    assert not copied & {"training", "catalog", "benchmarks", "loadtest", "tests", "."}

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from benchmarks.payloads import images_body, large_jpeg, large_png
-from server.metrics import HttpMetrics
+from server.metrics.http import HttpMetrics
 from tests.hostile import Prober, address, percentile, read_response, request_head
 from tests.server_process import Server, running_server
 

@@ -143,7 +143,7 @@ def test_serving_imports_neither_sklearn_nor_torch() -> None:
 
     # Nor Django: the docs' asset package is a Django app, of which the server only reads files.
     code = (
-        "import sys, server.rest.app; server.rest.app.create_app(); "
+        "import sys, server.app; server.app.create_app(); "
         "print(sorted(m for m in ('sklearn', 'torch', 'pandas', 'django') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -8,8 +8,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_500_INTERNAL_SERVER_ERROR
 
-from server.codecs.errors import ErrorBody, Overloaded, RequestError
-from server.metrics import SHED
+from server.metrics.definitions import SHED
+from server.wire.errors import ErrorBody, Overloaded, RequestError
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,9 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
 
 def _body_limit(request: Request) -> str:
     """The setting that limits this route's body: a route with its own limit names it in `opt`."""
-    route_opt = getattr(request.scope.get("route_handler"), "opt", None) or {}
-    name = route_opt.get(BODY_LIMIT_SETTING, "max_body_bytes")
-    return f"{name}={getattr(request.app.state.settings, name)}"
+    handler = request.route_handler  # only HTTP routes read bodies
+    name = handler.opt.get(BODY_LIMIT_SETTING, "max_body_bytes")
+    return f"{name}={handler.resolve_request_max_body_size()}"
 
 
 def _describe(problem: object) -> str:

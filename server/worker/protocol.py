@@ -24,10 +24,10 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from server.codecs.errors import encode_error
 from server.lifecycle import LIFECYCLE
-from server.metrics import SHED, TIMED_OUT
+from server.metrics.definitions import SHED, TIMED_OUT
 from server.settings import ServerSettings
+from server.wire.errors import encode_error
 
 log = logging.getLogger(__name__)
 

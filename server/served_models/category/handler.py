@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from server.codecs.category import CategoryPrediction, CategoryProduct
 from server.registry import LoadedModel
+from server.served_models.category.wire import CategoryPrediction, CategoryProduct
 
 
 async def predict_categories(

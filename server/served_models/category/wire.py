@@ -14,8 +14,8 @@ from PIL import Image
 
 from contract.image import DRAFT_SIZE, preprocess
 from contract.image_files import ImageError, ImageTooLarge, base64_image_bytes, load_image, open_image
-from server.codecs.errors import RequestError
-from server.codecs.products import ProductId, ProductListDecoder
+from server.wire.errors import RequestError
+from server.wire.products import ProductId, ProductListDecoder
 
 # A 16×16 PNG, a dark top on white ("Upper part"): the docs' "Try it out" body is a real request.
 EXAMPLE_IMAGE = (

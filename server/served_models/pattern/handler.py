@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from server.codecs.pattern import PatternPrediction, PatternProduct
 from server.registry import LoadedModel
+from server.served_models.pattern.wire import PatternPrediction, PatternProduct
 
 
 async def predict_patterns(model: LoadedModel, products: list[PatternProduct]) -> list[PatternPrediction]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
-from server.codecs.errors import RequestError
-from server.codecs.products import ProductId, ProductListDecoder
+from server.wire.errors import RequestError
+from server.wire.products import ProductId, ProductListDecoder
 
 
 class PatternProduct(msgspec.Struct, frozen=True):

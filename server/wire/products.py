@@ -8,7 +8,7 @@ from typing import Annotated, Generic, TypeVar
 
 import msgspec
 
-from server.codecs.errors import RequestError
+from server.wire.errors import RequestError
 
 # Ids are echoed as given; an integer must fit int64 (what catalogue databases and JSON clients
 # in other languages hold), a string is bounded by max_field_chars like every text field.

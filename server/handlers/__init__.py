@@ -1,1 +1,0 @@
-"""What an inference does, independent of HTTP: codec objects in, codec objects out."""
