@@ -15,7 +15,9 @@ from pathlib import Path
 import msgspec
 from sqlalchemy.exc import DBAPIError
 
-from catalog.database import CatalogError, create_schema, explain, make_engine, safe_url
+from catalog.connection import explain, make_engine, safe_url
+from catalog.errors import CatalogError
+from catalog.schema import create_schema
 
 PROG = "catalog"
 DEBUG_ENV = "CATALOGUE_DEBUG"

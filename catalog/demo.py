@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
-from catalog.database import CatalogError, image, product, product_description
+from catalog.errors import CatalogError
+from catalog.schema import image, product, product_description
 from catalog.upsert import insert_ignoring_existing
 
 TSV_FILES = ("asos/exercise_train.tsv", "asos/exercise_test.tsv")

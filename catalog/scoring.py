@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Engine, Row, func, text
 from tqdm import tqdm
 
-from catalog.database import product_prediction
 from catalog.queries import EXTRACT_SQL, stream
+from catalog.schema import product_prediction
 from catalog.upsert import upsert
 from contract.text import TextProduct
 from inference.text_classification import TextClassificationRuntime

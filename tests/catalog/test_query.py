@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, inspect
 
-from catalog.database import create_schema, image, make_engine, product, product_description
+from catalog.connection import make_engine
 from catalog.queries import EXTRACT_SQL, extract_products
+from catalog.schema import create_schema, image, product, product_description
 from tests.conftest import ROOT
 from tests.databases import database_url
 

@@ -61,6 +61,7 @@ def summary_table(stdout: str) -> dict[str, dict[str, str]]:
     return rows
 
 
+@pytest.mark.slow  # ~11 s: a real server and 8 s of locust
 @pytest.mark.usefixtures("fashion_dir")  # the photos for /predict/category
 def test_make_loadtest_covers_both_routes_and_summary_equals_locust(tmp_path: Path, env_with_data: dict) -> None:
     out = tmp_path / "reports"

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -14,7 +15,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from catalog.database import make_engine, product, product_prediction
+from catalog.connection import make_engine
+from catalog.schema import product, product_prediction
 from tests.conftest import ROOT
 from tests.databases import database_url
 from tests.server_process import running_server
@@ -28,7 +30,7 @@ def catalog(args: list[str], env: dict[str, str], **kwargs) -> subprocess.Comple
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def demo_env(request: pytest.FixtureRequest, tmp_path: Path, env_with_data: dict) -> dict[str, str]:
+def demo_env(request: pytest.FixtureRequest, tmp_path: Path, env_with_data: dict) -> Iterator[dict[str, str]]:
     with database_url(request.param, tmp_path) as url:
         env = {**env_with_data, "DATABASE_URL": url}
         assert catalog(["init"], env).returncode == 0
@@ -69,6 +71,7 @@ def test_load_demo_is_idempotent_and_extract_streams_json_lines(demo_env: dict) 
     assert {r["product_id"]: (r["title"], r["image_url"], r["description"]) for r in rows} == expected
 
 
+@pytest.mark.slow  # ~7 s per database: load-demo, a server, a full scoring run
 def test_score_matches_the_servers_answers_and_does_no_duplicate_work(demo_env: dict, tmp_path: Path) -> None:
     first = catalog(["score", "--no-progress"], demo_env)
     assert first.returncode == 0, first.stderr

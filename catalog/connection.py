@@ -1,4 +1,4 @@
-"""Engine and schema. `DATABASE_URL` selects the database; without it, a SQLite file in ./data.
+"""The database connection. `DATABASE_URL` selects the database; without it, a SQLite file in ./data.
 
 SQLite and PostgreSQL (through psycopg 3) are supported; `postgres://` and `postgresql://`
 URLs are read as `postgresql+psycopg://`. A URL that cannot work, or a database that cannot
@@ -10,82 +10,14 @@ import os
 import re
 from pathlib import Path
 
-from sqlalchemy import (
-    CheckConstraint,
-    Column,
-    DateTime,
-    Engine,
-    Float,
-    ForeignKey,
-    Integer,
-    MetaData,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    func,
-)
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
+from catalog.errors import CatalogError
+
 DEFAULT_SQLITE = Path("data") / "catalog.db"
 URL_FORMS = "sqlite:///path/to/catalog.db or postgresql+psycopg://user:password@host:5432/dbname"
-
-
-class CatalogError(Exception):
-    """A mistake in the command or its environment (URL, database, data, model): the message
-    is one line naming it and what to do."""
-
-
-metadata = MetaData()
-
-product = Table(
-    "product",
-    metadata,
-    Column("product_id", Integer, primary_key=True, autoincrement=False),
-    Column("title", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
-
-image = Table(
-    "image",
-    metadata,
-    Column("image_id", Integer, primary_key=True),
-    Column("product_id", Integer, ForeignKey("product.product_id", ondelete="CASCADE"), nullable=False),
-    Column("url", Text, nullable=False),
-    Column("image_index", Integer, nullable=False),
-    # Assumption: an index is a product's priority order, so it is unique per product. The
-    # constraint's index also serves the query's (product_id, image_index = 0) lookup.
-    UniqueConstraint("product_id", "image_index", name="uq_image_product_index"),
-    CheckConstraint("image_index >= 0", name="ck_image_index_non_negative"),
-)
-
-product_description = Table(
-    "product_description",
-    metadata,
-    Column("product_description_id", Integer, primary_key=True),
-    Column("product_id", Integer, ForeignKey("product.product_id", ondelete="CASCADE"), nullable=False),
-    Column("country_code", String(2), nullable=False),
-    Column("original_text", Text, nullable=True),
-    Column("translated_text", Text, nullable=True),
-    # Assumption: one description per product and country (the query picks "the" us one).
-    UniqueConstraint("product_id", "country_code", name="uq_description_product_country"),
-)
-
-product_prediction = Table(
-    "product_prediction",
-    metadata,
-    Column("product_id", Integer, ForeignKey("product.product_id", ondelete="CASCADE"), nullable=False),
-    Column("model_name", String(64), nullable=False),
-    Column("model_version", String(64), nullable=False),
-    Column("label", String(64), nullable=False),
-    Column("probability", Float, nullable=False),
-    Column("scored_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    PrimaryKeyConstraint("product_id", "model_name", "model_version", name="pk_product_prediction"),
-)
 
 
 def database_url() -> str:
@@ -152,11 +84,6 @@ def _sqlite_pragmas(connection, _record) -> None:  # noqa: ANN001 - DBAPI connec
     # in SQLite's default journal mode the open reader would block the writer's commit.
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.close()
-
-
-def create_schema(engine: Engine) -> None:
-    """Idempotent: creates what is missing, leaves existing tables and data alone."""
-    metadata.create_all(engine, checkfirst=True)
 
 
 def explain(exc: DBAPIError, url: str | URL | None = None) -> str:
