@@ -62,10 +62,14 @@ clean: ## delete .venv and the tools' caches
 # it prints which code the command returned, and a scheduled job that alerts on drift runs the
 # command it names directly.
 MODEL ?= pattern
+# The models training knows: each is a package training/<model>/ with its task.py (training/tasks.py).
+PROJECT := $(dir $(abspath $(firstword $(MAKEFILE_LIST))))
+MODELS := $(patsubst $(PROJECT)training/%/task.py,%,$(wildcard $(PROJECT)training/*/task.py))
+MODEL_CHOICES := $(subst $(eval) , or ,$(strip $(MODELS)))
 DRIFT_OUT ?= reports/drift
 DRIFT = $(BIN)/python -m training drift --model $(MODEL) --window '$(WINDOW)' --out $(DRIFT_OUT)
 drift: ## compare requests with the training data (MODEL=pattern|category WINDOW=requests.json)
-	@case "$(MODEL)" in pattern|category) ;; *) echo "make drift: MODEL must be pattern or category, got '$(MODEL)'" >&2; exit 2;; esac
+	@$(if $(filter $(MODEL),$(MODELS)),,echo "make drift: MODEL must be $(MODEL_CHOICES), got '$(MODEL)'" >&2; exit 2)
 	@[ -n "$(WINDOW)" ] || { echo "make drift: no WINDOW: name the requests to check, e.g. WINDOW=requests.json (a POST body or JSON lines)" >&2; exit 2; }
 	@echo "$(DRIFT)"; $(DRIFT); code=$$?; case $$code in \
 	0) echo "make drift: no drift (the command exited 0); report in $(DRIFT_OUT)/$(MODEL)/drift.md";; \
@@ -80,8 +84,8 @@ eda: ## analyse Fashion-MNIST into reports/eda/ (committed)
 # says its task; a run of the other task is refused rather than copied into the wrong folder.
 TASK ?= pattern
 report: ## publish a run's report into reports/<TASK>/ (TASK=pattern|category; RUN=<run id>, default runs/latest-<TASK>)
-	@case "$(TASK)" in pattern|category) ;; *) echo "make report: TASK must be pattern or category, got '$(TASK)'" >&2; exit 2;; esac; \
-	run="$(RUNS_DIR)/$(or $(RUN),latest-$(TASK))"; \
+	@$(if $(filter $(TASK),$(MODELS)),,echo "make report: TASK must be $(MODEL_CHOICES), got '$(TASK)'" >&2; exit 2)
+	@run="$(RUNS_DIR)/$(or $(RUN),latest-$(TASK))"; \
 	if [ -n "$(RUN)" ] && [ ! -e "$$run" ] && [ -e "$(RUN)" ]; then run="$(RUN)"; fi; \
 	if [ ! -f "$$run/metrics.json" ] || [ ! -f "$$run/report.md" ]; then \
 		echo "make report: no finished $(TASK) run at $$run: $(if $(RUN),give a run id that \`make runs\` lists,train one first: make train$(if $(filter category,$(TASK)), CONFIG=training/configs/category-final.toml))" >&2; exit 2; \

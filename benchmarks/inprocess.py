@@ -57,14 +57,15 @@ def inprocess_table(model_dir: Path, model_pickle: Path, test_tsv: Path) -> str:
 
 def category_inprocess_table(model_dir: Path, fashion_dir: Path) -> str:
     """Where an image's time goes in the server: PNG decode + preprocessing, then onnxruntime."""
-    from benchmarks.fashion import as_photo, encode, load_test_images
     from contract.image import photo_input
     from inference.image_classification import ImageClassificationRuntime
     from server.settings import ServerSettings
+    from training.category.idx import load_split
+    from training.category.photos import as_photo, encode
 
     runtime = ImageClassificationRuntime(model_dir)
     limit = ServerSettings().max_image_pixels
-    images = load_test_images(fashion_dir)
+    images = load_split(fashion_dir, "test").images
     png = encode(as_photo(images[0], 112))
     big_jpeg = encode(as_photo(images[0], 1000).convert("RGB"), "JPEG")
     single = photo_input(png, limit)[None, None]

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from benchmarks.fashion import as_photo, encode, load_test_images
+from training.category.idx import load_split
+from training.category.photos import as_photo, encode
 
 
 def product_bodies(test_tsv: Path, batch: int, count: int, seed: int = 0) -> list[bytes]:
@@ -44,7 +45,7 @@ def wrk_script(bodies: list[bytes], path: Path) -> Path:
 def image_bodies(fashion_dir: Path, batch: int, count: int, size: int = 112, seed: int = 0) -> list[bytes]:
     """Bodies for POST /predict/category: test images as product photos (inverted, upscaled PNG)."""
 
-    images = load_test_images(fashion_dir)
+    images = load_split(fashion_dir, "test").images
     rng = random.Random(seed)
     bodies = []
     for _ in range(count):

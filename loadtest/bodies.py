@@ -40,12 +40,13 @@ def products(root: Path) -> list[dict]:
 
 def photos(root: Path, count: int = PHOTO_COUNT, seed: int = 0) -> list[dict]:
     """`count` test images as base64 PNG photos, `{"product_id", "image"}` with the image's index."""
-    from benchmarks.fashion import FashionDataError, as_photo, encode, load_test_images
+    from training.category.idx import IdxError, load_split
+    from training.category.photos import as_photo, encode
 
     directory = root / FASHION_DIR
     try:
-        images = load_test_images(directory)
-    except (FashionDataError, OSError) as exc:
+        images = load_split(directory, "test").images
+    except (IdxError, OSError) as exc:
         raise MissingData(f"Fashion-MNIST test set unreadable ({exc}): {_REMEDY}") from exc
     picks = random.Random(seed).sample(range(len(images)), count)
     return [

@@ -18,7 +18,7 @@ import psutil
 
 from tests.conftest import ROOT
 
-# The Dockerfile's ENTRYPOINT, run from the venv (tests/test_packaging.py keeps them equal).
+# The Dockerfile's ENTRYPOINT, run from the venv (tests/deploy/test_packaging.py keeps them equal).
 ENTRYPOINT = ["gunicorn", "-c", "python:server.gunicorn_conf", "server.app:create_server()"]
 GUNICORN = [sys.executable, "-m", *ENTRYPOINT]
 

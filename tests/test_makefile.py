@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tests.conftest import ROOT
 
@@ -64,7 +65,12 @@ def test_ci_commands_unchanged() -> None:
     assert '.venv/bin/pip install --quiet -c requirements.lock -e ".[train,catalog,dev]"' in install
     test = run_make(["-n", "test", "PYTEST_ARGS=-q -p no:cacheprovider"]).stdout.strip()
     assert test == ".venv/bin/python -m pytest -q -p no:cacheprovider"
-    assert run_make(["-n", "lint"]).stdout.split("\n")[:2] == [".venv/bin/ruff check .", ".venv/bin/mypy"]
+    assert run_make(["-n", "lint"]).stdout.split("\n")[:4] == [
+        ".venv/bin/ruff check .",
+        ".venv/bin/ruff format --check .",
+        ".venv/bin/mypy",
+        ".venv/bin/lint-imports",
+    ]
     serve = run_make(["-n", "serve", "PORT=8123", "WORKERS=3"]).stdout
     assert "PORT=8123 WORKERS=3 .venv/bin/gunicorn -c python:server.gunicorn_conf" in serve
 
@@ -102,7 +108,7 @@ def test_make_report_validates_task_and_run(tmp_path: Path) -> None:
     ]
     result = report("TASK=categroy")
     assert result.returncode == 2
-    assert own_lines(result.stderr) == ["make report: TASK must be pattern or category, got 'categroy'"]
+    assert own_lines(result.stderr) == ["make report: TASK must be category or pattern, got 'categroy'"]
     assert not (tmp_path / "reports").exists()
 
     configs = ROOT / "training" / "configs"
@@ -137,7 +143,7 @@ def test_make_report_validates_task_and_run(tmp_path: Path) -> None:
 
 def _windows(data_dir: Path, tmp_path: Path) -> tuple[Path, Path]:
     """Products the model never saw (no drift); only striped and checked products with their
-    descriptions cut to the first clause (drift), as tests/test_drift.py builds them."""
+    descriptions cut to the first clause (drift), as tests/training/drift/test_drift.py builds them."""
     test = pd.read_table(data_dir / "asos" / "exercise_test.tsv")
     items = [{"name": n, "description": d} for n, d in zip(test["name"], test["description"], strict=True)]
     train = pd.read_table(data_dir / "asos" / "exercise_train.tsv")
@@ -150,6 +156,7 @@ def _windows(data_dir: Path, tmp_path: Path) -> tuple[Path, Path]:
     return same, drifted
 
 
+@pytest.mark.slow
 def test_make_drift_reports_the_commands_exit_code(data_dir: Path, env_with_data: dict, tmp_path: Path) -> None:
     same, drifted = _windows(data_dir, tmp_path)
     out = f"DRIFT_OUT={tmp_path / 'drift'}"
@@ -180,4 +187,4 @@ def test_make_drift_refuses_missing_window_and_unknown_model() -> None:
         "make drift: no WINDOW: name the requests to check, e.g. WINDOW=requests.json (a POST body or JSON lines)"
     ]
     result = run_make(["drift", "MODEL=categroy", "WINDOW=requests.json"])
-    assert own_lines(result.stderr) == ["make drift: MODEL must be pattern or category, got 'categroy'"]
+    assert own_lines(result.stderr) == ["make drift: MODEL must be category or pattern, got 'categroy'"]

@@ -1,4 +1,5 @@
-"""Command line of the training side: `python -m training {train,runs,export,drift}`.
+"""Command line of the training side: `python -m training {train,runs,export,drift}`, for every
+model in training.tasks.
 
 A mistake (config, override, data, run id) is one log line naming the problem and the fix,
 exit 2, and nothing is written; CATALOGUE_DEBUG=1 adds the traceback."""
@@ -14,25 +15,26 @@ import threading
 from pathlib import Path
 
 from contract.artifact import ArtifactError, read_metadata
-from training.category.config import CategoryConfig
-from training.category.idx import CHECKSUM_FILE, IdxError, missing_files
-from training.config import (
-    CONFIG_TYPES,
-    DEFAULT_CONFIG,
-    ConfigError,
-    ExperimentConfig,
-    FieldError,
-    blame,
-    data_dir,
-    load_config,
-    to_toml_dict,
+from training.config import DEFAULT_CONFIG, ConfigError, load_config, to_toml_dict
+from training.data import DataError, data_dir, missing_data_file
+from training.export.gate import ExportRefused
+from training.fields import FieldError
+from training.runs import (
+    CONFIG_FILE,
+    LATEST,
+    REPORT_FILE,
+    discard_if_empty,
+    new_run_dir,
+    point_latest,
+    resolve_run,
+    runs_dir,
+    write_config,
+    write_metrics,
 )
-from training.data import DataError, missing_data_file
-from training.export.errors import ExportRefused
+from training.tasks import TASKS
 from training.tracking import log_run, register_export
 
 log = logging.getLogger("training")
-TASKS = tuple(CONFIG_TYPES)
 
 DEBUG_ENV = "CATALOGUE_DEBUG"
 FAILED = 1  # the export gate refused, or an unexpected error
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.handler(args)
-    except (ConfigError, FieldError, DataError, IdxError, FileNotFoundError) as exc:
+    except (ConfigError, FieldError, DataError, FileNotFoundError) as exc:  # DataError: IdxError too
         log.error("%s", _one_line(_describe(exc)), exc_info=debug)
         return MISTAKE
     except ArtifactError as exc:  # drift reads an exported model
@@ -151,147 +153,53 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from training.runs import discard_if_empty, new_run_dir, point_latest, runs_dir, write_config, write_metrics
-
     config = load_config(args.config, args.overrides)
-    _check_data(config, args.config, args.overrides)  # before the run directory exists
+    task = TASKS[config.task]
+    task.check_data(config, args.config, args.overrides)  # before the run directory exists
     run_dir = new_run_dir(runs_dir(), config.name)
     log.info("run %s: config %s", run_dir, args.config)
     try:
         write_config(run_dir, to_toml_dict(config))
-        if isinstance(config, CategoryConfig):
-            from training.category.experiment import run_category_experiment
-
-            metrics = run_category_experiment(config, run_dir)
-        else:
-            metrics = _run_pattern(config, run_dir)
+        metrics = task.run(config, run_dir)
         write_metrics(run_dir, metrics)  # last: a run directory with metrics.json is a finished run
     except BaseException:
         if not discard_if_empty(run_dir):
             log.warning("run %s failed: partial output kept (no metrics.json: runs and export ignore it)", run_dir)
         raise
-    point_latest(run_dir, config.task)  # only a finished run becomes runs/latest*
-    log_run(run_dir, config.task, to_toml_dict(config), metrics)
-    log.info("run finished: %s (report: %s)", run_dir, run_dir / "report.md")
+    point_latest(run_dir, task.name)  # only a finished run becomes runs/latest*
+    log_run(run_dir, task.name, to_toml_dict(config), metrics)
+    log.info("run finished: %s (report: %s)", run_dir, run_dir / REPORT_FILE)
     return 0
 
 
-def _check_data(config: ExperimentConfig | CategoryConfig, source: Path | None, overrides: list[str]) -> None:
-    """The data files are there and the config fits them, before anything is written. With a
-    `source`, a file missing from a folder that exists is blamed on the config field naming it."""
-    root = data_dir()
-    if isinstance(config, CategoryConfig):
-        directories = {config.data.directory} | ({"fashion-mnist"} if source is None else set())  # export: full sets
-        for directory in sorted(directories):
-            _require_fashion(root, directory, source, overrides)
-        return
-    for field, name in (("data.train_file", config.data.train_file), ("data.test_file", config.data.test_file)):
-        path = root / name
-        if path.is_file():
-            continue
-        if source is not None and (path.parent.is_dir() or (root / "asos").is_dir()):
-            raise ConfigError(
-                f"{blame(source, overrides, [field])}: data file {path} not found: "
-                f"{field} is relative to DATA_DIR ({root}): fix {field}"
-            )
-        raise missing_data_file(path)
-    if source is not None:
-        from training.experiment import check_against_data, load_data
-
-        train, _ = load_data(config)
-        try:
-            check_against_data(config, train)
-        except FieldError as exc:
-            raise ConfigError(f"{blame(source, overrides, exc.fields)}: {exc}") from exc
-
-
-def _require_fashion(root: Path, name: str, source: Path | None, overrides: list[str]) -> None:
-    directory = root / name
-    missing = missing_files(directory)
-    if not missing:
-        return
-    if not directory.is_dir():
-        if source is not None and name != "fashion-mnist" and (root / "fashion-mnist").is_dir():
-            raise ConfigError(
-                f"{blame(source, overrides, ['data.directory'])}: {directory} not found: "
-                f"data.directory is relative to DATA_DIR ({root}): fix data.directory"
-            )
-        raise missing_data_file(missing[0])
-    raise DataError(
-        f"data file {missing[0]} not found: put the four Fashion-MNIST IDX files (gzip) and {CHECKSUM_FILE} "
-        f"in {directory} (see README)"
-    )
-
-
-def _run_pattern(config: ExperimentConfig, run_dir: Path) -> dict:
-    from training.experiment import run_experiment
-    from training.report import write_report
-    from training.runs import PREDICTIONS_FILE, write_model
-
-    result = run_experiment(config)
-    result.metrics["config_name"] = config.name
-    result.metrics["run_id"] = run_dir.name
-    write_model(run_dir, result.model)
-    result.grid_results.to_csv(run_dir / "grid_search.csv", index=False)
-    _write_predictions(run_dir / PREDICTIONS_FILE, config.data.id_column, result)
-    write_report(run_dir, result.metrics, result.grid_results)
-    return result.metrics
-
-
-def _write_predictions(path: Path, id_column: str, result) -> None:
-    import pandas as pd
-
-    frame = pd.DataFrame({id_column: result.test_ids, "pattern": result.test_predictions})
-    frame.to_csv(path, index=False)
-
-
 def _runs(args: argparse.Namespace) -> int:
-    from training.category.summary import category_summaries, category_table, config_table
-    from training.runs import comparison_table, runs_dir, summaries
-
     root = runs_dir()
-    rows = summaries(root) if root.is_dir() else []
-    category_rows = category_summaries(root) if root.is_dir() else []
-    if not rows and not category_rows:
+    sections = [s for task in TASKS.values() for s in task.runs_sections(root)] if root.is_dir() else []
+    if not sections:
         print(f"no finished runs under {root}")
         return 0
-    if rows:
-        print("## Pattern runs\n\n" + comparison_table(rows) + "\n")
-    if category_rows:
-        print("## Category runs\n\n" + category_table(category_rows) + "\n")
-        print("## Category configs (mean ± std over seeds)\n\n" + config_table(category_rows))
+    for section in sections:
+        print(section)
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
-    from training.runs import CONFIG_FILE, LATEST, resolve_run, runs_dir
-
     root = runs_dir()
     if args.run is not None:
         run_dirs = [resolve_run(args.run, root)]
-    else:  # the newest run of each task that has one
-        run_dirs = [resolve_run(f"{LATEST}-{task}", root) for task in TASKS if (root / f"{LATEST}-{task}").exists()]
+    else:  # the newest run of each model that has one
+        run_dirs = [resolve_run(f"{LATEST}-{name}", root) for name in TASKS if (root / f"{LATEST}-{name}").exists()]
         if not run_dirs:
             raise FileNotFoundError(f"no finished runs under {root}: run `make train` first (or set RUNS_DIR)")
     configs = [load_config(run_dir / CONFIG_FILE) for run_dir in run_dirs]
     for config in configs:  # the gate scores the training data: all there before anything is converted
-        _check_data(config, None, [])
+        TASKS[config.task].check_data(config, None, [])
     for run_dir, config in zip(run_dirs, configs, strict=True):
         try:
-            model_dir = _export_one(run_dir, config, args)
+            model_dir = TASKS[config.task].export(run_dir, args.artifact_dir, args.examples)
         except ExportRefused as exc:
             log.error("export of %s refused, %s left untouched: %s", run_dir.name, args.artifact_dir, exc)
             return FAILED
         log.info("exported %s from %s", model_dir, run_dir.name)
         register_export(model_dir, read_metadata(model_dir), run_dir.name)
     return 0
-
-
-def _export_one(run_dir: Path, config: ExperimentConfig | CategoryConfig, args: argparse.Namespace) -> Path:
-    if isinstance(config, CategoryConfig):
-        from training.category.export import export_category_run
-
-        return export_category_run(run_dir, args.artifact_dir)
-    from training.export.exporter import export_run
-
-    return export_run(run_dir, args.artifact_dir, examples=args.examples)

@@ -1,29 +1,30 @@
-"""Typed experiment configuration, read from TOML and overridable from the command line.
+"""Loading an experiment config: TOML file, `--set key.path=value` overrides, validation against
+the config type of the model it names, and one-line errors.
 
-Every value that cannot work is refused when the config is loaded, before a run starts:
-types, unknown names and ranges through msgspec, values that depend on each other or on
-scikit-learn in explicit checks. The message names the field, and the `--set` override
-that set it when there is one (otherwise the file)."""
+The `task = "..."` key of a config names the model it trains (`pattern`, `category`: a name in
+training.tasks), as in `runs/latest-<task>` and `make report TASK=...`; the artifact's kind is
+something else (see training.task). Every value that cannot work is refused when the config is
+loaded, before a run starts: types, unknown names and ranges through msgspec, values that depend
+on each other or on the model's library in the model's checks. The message names the field, and
+the `--set` override that set it when there is one (otherwise the file)."""
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 import typing
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import msgspec
 
-from training.category.config import CategoryConfig, FieldError, Name, Seed
+from training.fields import FieldError
+from training.task import RunConfig
+from training.tasks import TASKS
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 DEFAULT_CONFIG = CONFIG_DIR / "pattern.toml"
-
-NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
-Folds = Annotated[int, msgspec.Meta(ge=2)]
 
 
 class ConfigError(Exception):
@@ -31,105 +32,20 @@ class ConfigError(Exception):
     value that cannot work. The message is one line naming the file or override and the field."""
 
 
-class DataConfig(msgspec.Struct, forbid_unknown_fields=True):
-    train_file: NonEmpty  # relative to DATA_DIR
-    test_file: NonEmpty
-    label_column: NonEmpty
-    id_column: NonEmpty
-    labels: Annotated[list[NonEmpty], msgspec.Meta(min_length=2)]
-
-
-class FeatureConfig(msgspec.Struct, forbid_unknown_fields=True):
-    extra_stop_words: list[str]
-
-
-class ModelConfig(msgspec.Struct, forbid_unknown_fields=True):
-    # scikit-learn's SGDClassifier accepts these and nothing else.
-    loss: Literal[
-        "hinge",
-        "log_loss",
-        "modified_huber",
-        "squared_hinge",
-        "perceptron",
-        "squared_error",
-        "huber",
-        "epsilon_insensitive",
-        "squared_epsilon_insensitive",
-    ]
-    penalty: Literal["l2", "l1", "elasticnet"]
-    alpha: Annotated[float, msgspec.Meta(gt=0.0)]  # 0 fails with the default learning rate ("optimal")
-    l1_ratio: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 0.15
-
-
-class SearchConfig(msgspec.Struct, forbid_unknown_fields=True):
-    n_splits: Folds
-    n_jobs: int  # joblib: -1 every core, -2 all but one, ...; 0 means nothing
-    verbose: Annotated[int, msgspec.Meta(ge=0)]
-    grid: dict[NonEmpty, Annotated[list[Any], msgspec.Meta(min_length=1)]]
-
-    def __post_init__(self) -> None:
-        if self.n_jobs == 0:
-            raise FieldError(
-                "search.n_jobs=0 means no worker: use a positive number of processes, or -1 for one per core",
-                "search.n_jobs",
-            )
-
-
-class EvaluationConfig(msgspec.Struct, forbid_unknown_fields=True):
-    cv_folds: Folds
-    holdout_fraction: Annotated[float, msgspec.Meta(gt=0.0, lt=1.0)]
-    top_tokens: Annotated[int, msgspec.Meta(ge=0)]
-
-
-class ExperimentConfig(msgspec.Struct, forbid_unknown_fields=True):
-    name: Name
-    task: Literal["pattern"]
-    seed: Seed
-    data: DataConfig
-    features: FeatureConfig
-    model: ModelConfig
-    search: SearchConfig
-    evaluation: EvaluationConfig
-
-    def __post_init__(self) -> None:
-        repeated = sorted({label for label in self.data.labels if self.data.labels.count(label) > 1})
-        if repeated:
-            raise FieldError(f"data.labels lists {repeated} more than once: list each label once", "data.labels")
-
-
-def data_dir() -> Path:
-    return Path(os.environ.get("DATA_DIR", "data"))
-
-
-def load_config(path: Path, overrides: list[str] | None = None) -> ExperimentConfig | CategoryConfig:
-    """Read `path`, apply `key.path=value` overrides (values in TOML syntax), validate
-    against the config type of its `task` (pattern or category)."""
+def load_config(path: Path, overrides: list[str] | None = None) -> Any:
+    """Read `path`, apply `key.path=value` overrides (values in TOML syntax), validate against
+    the config type of the model its `task` names. Returns that model's config type."""
     overrides = overrides or []
-    try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise ConfigError(
-            f"config file not found: {path}: pass --config a TOML file such as {_shown(DEFAULT_CONFIG)} "
-            f"(every experiment is in {_shown(CONFIG_DIR)}/)"
-        ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the config file: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    raw = _read(path)
     for override in overrides:
         _apply_override(raw, override)
-    task = raw.get("task")
-    config_type = CONFIG_TYPES.get(task) if isinstance(task, str) else None
-    if config_type is None:
-        raise ConfigError(
-            f"{blame(path, overrides, ['task'])}: task must be one of {sorted(CONFIG_TYPES)}, got {task!r}"
-        )
+    name = raw.get("task")
+    task = TASKS.get(name) if isinstance(name, str) else None
+    if task is None:
+        raise ConfigError(f"{blame(path, overrides, ['task'])}: task must be one of {sorted(TASKS)}, got {name!r}")
     try:
-        config = msgspec.convert(raw, config_type)
-        if isinstance(config, ExperimentConfig):
-            from training.pipeline import check_grid  # scikit-learn: only for pattern configs
-
-            check_grid(config)
+        config = msgspec.convert(raw, task.config_type)
+        task.check_config(config)
     except FieldError as exc:
         raise ConfigError(f"{blame(path, overrides, exc.fields)}: {exc}") from exc
     except msgspec.ValidationError as exc:
@@ -137,8 +53,15 @@ def load_config(path: Path, overrides: list[str] | None = None) -> ExperimentCon
             cause = exc.__cause__
             raise ConfigError(f"{blame(path, overrides, cause.fields)}: {cause}") from exc
         field = _field_of(str(exc))
-        raise ConfigError(f"{blame(path, overrides, [field])}: {exc}{_hint(config_type, str(exc), field)}") from exc
+        raise ConfigError(
+            f"{blame(path, overrides, [field])}: {exc}{_hint(task.config_type, str(exc), field)}"
+        ) from exc
     return config
+
+
+def to_toml_dict(config: RunConfig) -> dict[str, Any]:
+    """The resolved config as a run directory's config.toml holds it."""
+    return msgspec.to_builtins(config)
 
 
 def blame(path: Path, overrides: list[str], fields: Iterable[str]) -> str:
@@ -151,6 +74,20 @@ def blame(path: Path, overrides: list[str], fields: Iterable[str]) -> str:
             if key == field or field.startswith(key + ".") or key.startswith(field + "."):
                 return f"--set {override}"
     return str(path)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"config file not found: {path}: pass --config a TOML file such as {_shown(DEFAULT_CONFIG)} "
+            f"(every experiment is in {_shown(CONFIG_DIR)}/)"
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
 
 
 def _field_of(message: str) -> str:
@@ -213,13 +150,3 @@ def _apply_override(raw: dict[str, Any], override: str) -> None:
             raise ConfigError(f"--set {override}: {part!r} is not a config section, so it has no {leaf!r}")
         node = child
     node[leaf] = value
-
-
-CONFIG_TYPES: dict[str, type[ExperimentConfig] | type[CategoryConfig]] = {
-    "pattern": ExperimentConfig,
-    "category": CategoryConfig,
-}
-
-
-def to_toml_dict(config: ExperimentConfig | CategoryConfig) -> dict[str, Any]:
-    return msgspec.to_builtins(config)

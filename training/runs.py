@@ -1,26 +1,22 @@
-"""Run directories: `runs/<run-id>/` holds everything one experiment produced;
-`runs/latest` points at the newest. Runs are never overwritten."""
+"""Run directories, whatever the model: `runs/<run-id>/` holds everything one experiment
+produced (its config.toml and metrics.json written here, the rest by the model's experiment);
+`runs/latest` and `runs/latest-<model>` point at the newest. Runs are never overwritten."""
 
 from __future__ import annotations
 
 import json
 import os
-import pickle
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import tomli_w
-from sklearn.pipeline import Pipeline
 
 CONFIG_FILE = "config.toml"
-MODEL_FILE = "model.pkl"
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "predictions_test.csv"
-GRID_FILE = "grid_search.csv"
 REPORT_FILE = "report.md"
 LATEST = "latest"
 
@@ -78,46 +74,12 @@ def write_config(run_dir: Path, config: dict[str, Any]) -> None:
     (run_dir / CONFIG_FILE).write_text(tomli_w.dumps(config))
 
 
-def write_model(run_dir: Path, model: Pipeline) -> None:
-    with (run_dir / MODEL_FILE).open("wb") as f:
-        pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def load_model(run_dir: Path) -> Pipeline:
-    # Only unpickle run directories this project wrote: pickle runs code on load.
-    with (run_dir / MODEL_FILE).open("rb") as f:
-        return pickle.load(f)
-
-
 def write_metrics(run_dir: Path, metrics: dict[str, Any]) -> None:
     (run_dir / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n")
 
 
 def read_metrics(run_dir: Path) -> dict[str, Any]:
     return json.loads((run_dir / METRICS_FILE).read_text())
-
-
-def pattern_headline(m: dict[str, Any]) -> dict[str, Any]:
-    """The figures a pattern run is judged by: artifact metadata and experiment tracking use them."""
-    return {
-        "best_params": m["grid_search"]["best_params"],
-        "best_cv_accuracy": m["grid_search"]["best_cv_accuracy"],
-        "final_cv_accuracy": m["final_model"]["cv_accuracy_mean"],
-        "holdout_accuracy": m["holdout"]["accuracy"],
-        "holdout_macro_f1": m["holdout"]["macro_f1"],
-        "vocabulary_size": m["final_model"]["coefficients"]["vocabulary_size"],
-    }
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    run_id: str
-    config: str
-    best_cv: float
-    final_cv: float
-    holdout_accuracy: float
-    holdout_macro_f1: float
-    best_params: dict[str, Any]
 
 
 def finished_runs(root: Path, task: str) -> Iterator[tuple[Path, dict[str, Any]]]:
@@ -128,32 +90,3 @@ def finished_runs(root: Path, task: str) -> Iterator[tuple[Path, dict[str, Any]]
         metrics = read_metrics(run_dir)
         if metrics.get("task", "pattern") == task:  # pattern runs predate the task field
             yield run_dir, metrics
-
-
-def summaries(root: Path) -> list[RunSummary]:
-    rows = []
-    for run_dir, metrics in finished_runs(root, "pattern"):
-        rows.append(
-            RunSummary(
-                run_id=run_dir.name,
-                config=metrics.get("config_name", "?"),
-                best_cv=metrics["grid_search"]["best_cv_accuracy"],
-                final_cv=metrics["final_model"]["cv_accuracy_mean"],
-                holdout_accuracy=metrics["holdout"]["accuracy"],
-                holdout_macro_f1=metrics["holdout"]["macro_f1"],
-                best_params=metrics["grid_search"]["best_params"],
-            )
-        )
-    return rows
-
-
-def comparison_table(rows: list[RunSummary]) -> str:
-    header = "| run | config | best CV acc | final CV acc | held-out acc | held-out macro-F1 | best params |"
-    lines = [header, "|---|---|---|---|---|---|---|"]
-    for r in rows:
-        params = ", ".join(f"{k}={v}" for k, v in sorted(r.best_params.items()))
-        lines.append(
-            f"| {r.run_id} | {r.config} | {r.best_cv:.5f} | {r.final_cv:.5f} | "
-            f"{r.holdout_accuracy:.4f} | {r.holdout_macro_f1:.4f} | {params} |"
-        )
-    return "\n".join(lines)

@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from training.tasks import TASKS
+
 log = logging.getLogger(__name__)
 ENV = "MLFLOW_TRACKING_URI"
 LOGGED_SUFFIXES = {".md", ".png", ".json", ".toml", ".csv", ".pt", ".pkl"}
@@ -35,18 +37,9 @@ def _numeric(values: dict[str, Any]) -> dict[str, float]:
 
 
 def _headline(task: str, metrics: dict[str, Any]) -> dict[str, float]:
-    """The artifact metadata's headline figures, plus what only tracking keeps."""
-    if task == "category":
-        from training.category.summary import category_headline
-
-        found = _numeric(category_headline(metrics))
-        found["train_seconds"] = metrics["training"]["seconds"]
-        found["ms_per_image"] = metrics["inference_cost"]["ms_per_image_batch1"]
-        found |= {f"f1.{g}": m["f1"] for g, m in metrics["test"]["per_group"].items()}
-        return found
-    from training.runs import pattern_headline
-
-    return _numeric(pattern_headline(metrics))
+    """The artifact metadata's headline figures, plus what only tracking keeps (the model's own)."""
+    model = TASKS[task]
+    return _numeric(model.headline(metrics)) | model.tracked(metrics)
 
 
 def log_run(run_dir: Path, task: str, config: dict[str, Any], metrics: dict[str, Any]) -> str | None:

@@ -8,7 +8,7 @@ only its files are read: the package itself, a Django app, is never imported). T
 embedded in the page, and also served at `/docs/openapi.json`.
 
 Redoc, which the package also ships, is not offered: its bundle always loads the Redocly logo
-from cdn.redoc.ly. tests/test_docs_offline.py renders the page in headless Chromium and fails on
+from cdn.redoc.ly. tests/server/test_docs_offline.py renders the page in headless Chromium and fails on
 any request that leaves the server."""
 
 from __future__ import annotations

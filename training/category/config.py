@@ -10,26 +10,14 @@ from typing import Annotated, Literal
 import msgspec
 
 from contract.fashion_groups import CLASSES
+from training.fields import FieldError, Name, Seed
 
 Positive = Annotated[int, msgspec.Meta(ge=1)]
 Fraction = Annotated[float, msgspec.Meta(gt=0.0, lt=1.0)]
-# numpy, torch and scikit-learn all accept seeds in this range (scikit-learn no larger).
-Seed = Annotated[int, msgspec.Meta(ge=0, le=2**32 - 1)]
-# A run directory is runs/<UTC time>-<name>: one path component, no spaces.
-Name = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 
 # The official Fashion-MNIST sets, which the IDX reader checks by count and checksum: balanced classes.
 TRAIN_IMAGES = 60_000
 TEST_IMAGES = 10_000
-
-
-class FieldError(ValueError):
-    """A value that cannot work, given the others. `fields` are the dotted names involved;
-    the message names them and says what would work."""
-
-    def __init__(self, message: str, *fields: str) -> None:
-        super().__init__(message)
-        self.fields = fields
 
 
 class CategoryData(msgspec.Struct, forbid_unknown_fields=True):
@@ -73,7 +61,7 @@ class CategoryEvaluation(msgspec.Struct, forbid_unknown_fields=True):
 
 class CategoryConfig(msgspec.Struct, forbid_unknown_fields=True):
     name: Name
-    task: Literal["category"]
+    task: Literal["category"]  # the model's name (see training.config)
     seed: Seed
     model: CategoryModel
     data: CategoryData = msgspec.field(default_factory=CategoryData)

@@ -1,5 +1,6 @@
 """Fashion-MNIST as model-ready arrays: a fixed stratified validation split carved from the
-training set, the official test set untouched until the final figures."""
+training set, the official test set untouched until the final figures; and the check, before a
+run starts, that the files a config names are there."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from contract.image import scale_pixels
-from training.category.config import CategoryData
-from training.category.idx import Split, load_split
+from training.category.config import CategoryConfig, CategoryData
+from training.category.idx import CHECKSUM_FILE, Split, load_split, missing_files
+from training.config import ConfigError, blame
+from training.data import DataError, data_dir, missing_data_file
 
 
 @dataclass(frozen=True)
@@ -58,4 +61,31 @@ def load_data(data_dir: Path, config: CategoryData) -> FashionData:
         train=Dataset(train.images[kept], train.labels[kept]),
         validation=Dataset(train.images[held], train.labels[held]),
         test=Dataset(test.images, test.labels),
+    )
+
+
+def check_data(config: CategoryConfig, source: Path | None, overrides: list[str]) -> None:
+    """The Fashion-MNIST files are there: the config's directory, and when exporting (no
+    `source`) the full official sets the gate scores. With a `source` (the config file), a
+    directory missing beside an existing fashion-mnist/ is blamed on data.directory."""
+    directories = {config.data.directory} | ({"fashion-mnist"} if source is None else set())  # export: full sets
+    for directory in sorted(directories):
+        _require_fashion(data_dir(), directory, source, overrides)
+
+
+def _require_fashion(root: Path, name: str, source: Path | None, overrides: list[str]) -> None:
+    directory = root / name
+    missing = missing_files(directory)
+    if not missing:
+        return
+    if not directory.is_dir():
+        if source is not None and name != "fashion-mnist" and (root / "fashion-mnist").is_dir():
+            raise ConfigError(
+                f"{blame(source, overrides, ['data.directory'])}: {directory} not found: "
+                f"data.directory is relative to DATA_DIR ({root}): fix data.directory"
+            )
+        raise missing_data_file(missing[0])
+    raise DataError(
+        f"data file {missing[0]} not found: put the four Fashion-MNIST IDX files (gzip) and {CHECKSUM_FILE} "
+        f"in {directory} (see README)"
     )

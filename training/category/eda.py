@@ -6,7 +6,7 @@ The output is committed, so it is deterministic: every random choice is seeded, 
 explicit, floats are rounded before they are written, nothing records the time, and the numeric
 work runs on one BLAS/OpenMP thread (t-SNE and the summation order of BLAS depend on the thread
 count, so a 2-core and an 8-core machine would otherwise write different embeddings). Running
-it twice leaves `git status` clean (tests/test_determinism.py)."""
+it twice leaves `git status` clean (tests/training/test_determinism.py)."""
 
 from __future__ import annotations
 
@@ -34,8 +34,7 @@ from threadpoolctl import threadpool_limits
 from contract.fashion_groups import CLASS_TO_GROUP, CLASSES, GROUPS
 from training.category.data import stratified_indices
 from training.category.idx import CHECKSUM_FILE, IdxError, Split, load_split, missing_files
-from training.config import data_dir
-from training.data import missing_data_file
+from training.data import data_dir, missing_data_file
 from training.plots import plt, save_figure
 
 log = logging.getLogger(__name__)
@@ -195,6 +194,11 @@ def simple_model() -> Pipeline:
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=SIMPLE_MODEL_MAX_ITER))
 
 
+def _ordered(a: int, b: int) -> tuple[int, int]:
+    """A pair of image indexes in one order, so that (i, j) and (j, i) are one pair."""
+    return (a, b) if a <= b else (b, a)
+
+
 def duplicates(train: Split, test: Split, pca: PCA, out: Path) -> dict[str, Any]:
     def digest(img: np.ndarray) -> str:
         return hashlib.sha1(img.tobytes()).hexdigest()
@@ -222,7 +226,7 @@ def duplicates(train: Split, test: Split, pca: PCA, out: Path) -> dict[str, Any]
     test_mad = np.array([_mad(test.images[i], train.images[j]) for i, j in enumerate(test_nn[:, 0])])
     near: dict[str, Any] = {}
     for threshold in NEAR_DUPLICATE_MAD:
-        train_pairs = {tuple(sorted((i, int(train_nn[i, 1])))) for i in np.flatnonzero(train_mad < threshold)}
+        train_pairs = {_ordered(int(i), int(train_nn[i, 1])) for i in np.flatnonzero(train_mad < threshold)}
         test_pairs = [(int(i), int(test_nn[i, 0])) for i in np.flatnonzero(test_mad < threshold)]
         test_conflicts = [(i, j) for i, j in test_pairs if test.labels[i] != train.labels[j]]
         near[str(threshold)] = {

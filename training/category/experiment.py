@@ -26,7 +26,7 @@ from training.category.models import build_model
 from training.category.photos import photo_inputs
 from training.category.report import write_report
 from training.category.train import fit, group_probabilities, predict_logits
-from training.config import data_dir
+from training.data import data_dir
 
 log = logging.getLogger(__name__)
 

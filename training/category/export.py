@@ -1,4 +1,4 @@
-"""`make export` for a category run: PyTorch → ONNX, gated by the server's own runtime.
+"""`make export` for a category run: PyTorch → ONNX, gated by the serving runtime.
 
 The exported graph takes (batch, 1, 28, 28) floats in [0, 1] and returns the five group
 probabilities (class probabilities summed into groups inside the graph for a 10-class
@@ -12,20 +12,11 @@ import logging
 import warnings
 from pathlib import Path
 
-import msgspec
 import numpy as np
 import torch
 from torch import nn
 
-from contract.artifact import (
-    FORMAT_VERSION,
-    ONNX_FILE,
-    ArtifactMetadata,
-    EquivalenceCheck,
-    EquivalenceReport,
-    sha256_of,
-    write_metadata,
-)
+from contract.artifact import ONNX_FILE, ArtifactMetadata, EquivalenceCheck, sha256_of, write_metadata
 from contract.fashion_groups import GROUPS, grouping_matrix
 from contract.image import image_input
 from inference.image_classification import ImageClassificationRuntime
@@ -34,9 +25,11 @@ from training.category.data import load_data
 from training.category.experiment import load_model
 from training.category.idx import SPLITS
 from training.category.summary import category_headline
-from training.config import data_dir, load_config
-from training.export.errors import ExportRefused
-from training.export.provenance import library_versions, trained_from
+from training.category.task import CATEGORY
+from training.config import load_config
+from training.data import data_dir
+from training.export.gate import ExportRefused, Gate
+from training.export.metadata import artifact_metadata
 from training.export.staging import staged_export
 from training.runs import CONFIG_FILE, read_metrics
 
@@ -44,7 +37,8 @@ log = logging.getLogger(__name__)
 
 INPUT_NAME = "image"
 OUTPUT_NAME = "probabilities"
-PROBABILITY_TOLERANCE = 1e-4
+# PyTorch and onnxruntime run different float32 kernels (convolutions, softmax): 1e-4 covers that.
+GATE = Gate(tolerance=1e-4)
 OPSET = 18
 LIBRARIES = ["torch", "onnx", "onnxscript", "onnxruntime", "numpy", "pillow", "msgspec"]
 REGISTRY_LOGGER = "torch.onnx._internal.exporter._registration"  # see _TorchvisionNotInstalled
@@ -52,6 +46,8 @@ REGISTRY_LOGGER = "torch.onnx._internal.exporter._registration"  # see _Torchvis
 
 class GroupProbabilities(nn.Module):
     """The trained network plus what turns its logits into the served group probabilities."""
+
+    grouping: torch.Tensor  # (10, 5), a buffer: travels with the exported graph
 
     def __init__(self, network: nn.Module, targets: str) -> None:
         super().__init__()
@@ -72,13 +68,13 @@ def export_category_run(run_dir: Path, artifact_dir: Path, candidate: nn.Module 
     reference = GroupProbabilities(load_model(run_dir, config), config.model.targets)
     exported = reference if candidate is None else GroupProbabilities(candidate, config.model.targets)
     return staged_export(
-        artifact_dir, "category", lambda staging: _build(staging, run_dir, config, reference, exported)
+        artifact_dir, CATEGORY.name, lambda staging: _build(staging, run_dir, config, reference, exported)
     )
 
 
 def _build(staging: Path, run_dir: Path, config: CategoryConfig, reference: nn.Module, exported: nn.Module) -> None:
     _to_onnx(exported, staging / ONNX_FILE)
-    metadata = _metadata(staging, run_dir, config, EquivalenceReport(PROBABILITY_TOLERANCE, []))
+    metadata = _metadata(staging, run_dir, config)
     write_metadata(staging, metadata)
     runtime = ImageClassificationRuntime(staging)
     data = load_data(data_dir(), CategoryData())  # the full official sets, whatever subset the run used
@@ -86,7 +82,6 @@ def _build(staging: Path, run_dir: Path, config: CategoryConfig, reference: nn.M
         _check("test_images", reference, runtime, data.test.inputs()),
         _check("validation_images", reference, runtime, data.validation.inputs()),
     ]
-    report = EquivalenceReport(PROBABILITY_TOLERANCE, checks)
     for c in checks:
         log.info(
             "%s: %d images, %d argmax differences, max |Δp| %.2g",
@@ -95,17 +90,17 @@ def _build(staging: Path, run_dir: Path, config: CategoryConfig, reference: nn.M
             c.label_mismatches,
             c.max_abs_probability_diff,
         )
-    if not report.passed:
-        failed = [c for c in checks if not c.passed]
+    failed = [c for c in checks if not c.passed]
+    if failed:
         raise ExportRefused(
             "onnxruntime and PyTorch disagree: "
             + "; ".join(
                 f"{c.name}: {c.label_mismatches} labels differ, max |Δp| {c.max_abs_probability_diff:.3g} "
-                f"(tolerance {PROBABILITY_TOLERANCE})"
+                f"(tolerance {GATE.tolerance})"
                 for c in failed
             )
         )
-    write_metadata(staging, msgspec.structs.replace(metadata, equivalence=report))
+    GATE.record(staging, metadata, checks)
 
 
 class _TorchvisionNotInstalled(logging.Filter):
@@ -154,27 +149,22 @@ def _check(
     found = np.concatenate([runtime.probabilities(inputs[i : i + 1000]) for i in range(0, len(inputs), 1000)])
     mismatches = int((expected.argmax(1) != found.argmax(1)).sum())
     diff = float(np.abs(expected - found).max())
-    return EquivalenceCheck(name, len(inputs), mismatches, diff, mismatches == 0 and diff <= PROBABILITY_TOLERANCE)
+    return GATE.judge(name, len(inputs), mismatches, diff)
 
 
-def _metadata(staging: Path, run_dir: Path, config: CategoryConfig, report: EquivalenceReport) -> ArtifactMetadata:
-    onnx_sha = sha256_of(staging / ONNX_FILE)
+def _metadata(staging: Path, run_dir: Path, config: CategoryConfig) -> ArtifactMetadata:
     directory = data_dir() / config.data.directory
     files = [f"{name}.gz" for pair in SPLITS.values() for name in pair[:2]]
-    metrics = read_metrics(run_dir)
-    return ArtifactMetadata(
-        format_version=FORMAT_VERSION,
-        name="category",
-        task="image-classification",
-        version=onnx_sha[:12],
-        trained_from=trained_from(config.name, config.seed),
-        onnx_file=ONNX_FILE,
-        onnx_sha256=onnx_sha,
+    return artifact_metadata(
+        staging,
+        name=CATEGORY.name,
+        kind=CATEGORY.kind,
+        config=config,
         onnx_outputs={"probabilities": OUTPUT_NAME},
         labels=list(GROUPS),
-        input=image_input(INPUT_NAME),
+        model_input=image_input(INPUT_NAME),
         training_data_sha256={f"{config.data.directory}/{f}": sha256_of(directory / f) for f in files},
-        library_versions=library_versions(LIBRARIES),
-        metrics=category_headline(metrics),
-        equivalence=report,
+        libraries=LIBRARIES,
+        metrics=category_headline(read_metrics(run_dir)),
+        tolerance=GATE.tolerance,
     )

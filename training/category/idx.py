@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from training.data import DataError
+
 CHECKSUM_FILE = "SHA256SUMS.uncompressed"
 IMAGE_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
 LABEL_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
@@ -27,7 +29,7 @@ SOURCES = (
 )
 
 
-class IdxError(Exception):
+class IdxError(DataError):
     """An IDX file is missing, malformed, truncated or does not match its checksum."""
 
 

@@ -105,3 +105,25 @@ def config_table(rows: list[CategorySummary]) -> str:
             f"{_mean_std([r.ece for r in group])} | {statistics.mean(r.train_seconds for r in group):.0f} |"
         )
     return "\n".join(lines)
+
+
+def runs_sections(root: Path) -> list[str]:
+    """`make runs`: the category runs under `root`, then each config over its seeds; nothing
+    without any."""
+    rows = category_summaries(root)
+    if not rows:
+        return []
+    return [
+        "## Category runs\n\n" + category_table(rows) + "\n",
+        "## Category configs (mean ± std over seeds)\n\n" + config_table(rows),
+    ]
+
+
+def tracked_figures(m: dict[str, Any]) -> dict[str, float]:
+    """What experiment tracking keeps of a category run beside its headline: time, cost and
+    F1 per group."""
+    found = {
+        "train_seconds": float(m["training"]["seconds"]),
+        "ms_per_image": float(m["inference_cost"]["ms_per_image_batch1"]),
+    }
+    return found | {f"f1.{g}": float(v["f1"]) for g, v in m["test"]["per_group"].items()}

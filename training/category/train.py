@@ -128,7 +128,7 @@ def fit(
     loss_fn = _Loss(config, targets_np)
     x_all = torch.from_numpy(train_inputs)
     y_all = torch.from_numpy(targets_np)
-    model = model.to(memory_format=torch.channels_last)
+    model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stubs omit it
     steps_per_epoch = -(-len(x_all) // config.train.batch_size)
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.train.learning_rate, weight_decay=config.train.weight_decay

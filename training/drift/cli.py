@@ -1,4 +1,5 @@
-"""`make drift MODEL=pattern|category WINDOW=requests.json`: exit 0 without drift, 3 with drift."""
+"""`make drift MODEL=<model> WINDOW=requests.json` (`python -m training drift`): exit 0 without
+drift, 3 with drift. The models and their drift features come from training.tasks."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import logging
 from dataclasses import asdict
 from pathlib import Path
 
-from training.config import data_dir
-from training.drift.features import WindowError, category_drift, pattern_drift, read_window
+from training.data import data_dir
 from training.drift.report import plot, write_report
+from training.drift.window import WindowError, read_window
+from training.tasks import TASKS
 
 log = logging.getLogger(__name__)
 DRIFT_EXIT = 3
@@ -18,7 +20,7 @@ DRIFT_EXIT = 3
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     drift = sub.add_parser("drift", help="compare a window of requests with the training distribution")
-    drift.add_argument("--model", choices=["pattern", "category"], required=True)
+    drift.add_argument("--model", choices=list(TASKS), required=True)
     drift.add_argument("--window", type=Path, required=True, help="JSON array (the API's body) or JSON lines")
     drift.add_argument("--artifact-dir", type=Path, default=Path("artifacts"))
     drift.add_argument("--out", type=Path, default=Path("reports/drift"))
@@ -29,10 +31,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         window = read_window(args.window)
         model_dir = args.artifact_dir / args.model
-        if args.model == "pattern":
-            drifts, reference, current = pattern_drift(model_dir, data_dir() / "asos" / "exercise_train.tsv", window)
-        else:
-            drifts, reference, current = category_drift(model_dir, data_dir() / "fashion-mnist", window)
+        drifts, reference, current = TASKS[args.model].drift(model_dir, data_dir(), window)
     except WindowError as exc:
         log.error("%s", exc)
         return 2

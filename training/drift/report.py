@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from training.drift.features import Sample
+from training.drift.sample import Sample
 from training.drift.stats import P_VALUE_DRIFT, PSI_DRIFT, FeatureDrift, compare_classes, compare_numeric
 from training.plots import plt, save_figure
 

@@ -1,1 +1,3 @@
-"""Export = convert + equivalence gate + metadata, as one step (see exporter.py)."""
+"""The export machinery every model shares: the staging directory swapped into artifacts/, the
+artifact metadata builder and the equivalence gate's verdict. Each model's own conversion and
+checks live in its package (training/pattern/export/, training/category/export.py)."""

@@ -1,0 +1,142 @@
+"""Bad input gets a 4xx JSON error naming what is wrong; no 5xx, no dead worker, no hang."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.server_process import Server, running_server
+
+JSON_HEADERS = {"Content-Type": "application/json"}
+GOOD = {"name": "Floral dress", "description": "Cotton", "product_id": 1}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    # Small limits so each limit is reached with a small request.
+    with running_server(
+        tmp_path_factory.mktemp("server"),
+        SERVE_MAX_BODY_BYTES="65536",
+        SERVE_MAX_PRODUCTS_PER_REQUEST="50",
+        SERVE_MAX_FIELD_CHARS="2000",
+    ) as running:
+        yield running
+
+
+CASES = {
+    "empty body": (b"", JSON_HEADERS, 400, "empty body"),
+    "invalid JSON": (b'[{"name": "a",', JSON_HEADERS, 400, "not valid UTF-8 JSON"),
+    "non-UTF-8 bytes": (
+        b'[{"name":"\xff\xfe","description":"x","product_id":1}]',
+        JSON_HEADERS,
+        400,
+        "not valid UTF-8",
+    ),
+    "lone surrogate escape": (b'[{"name":"\\ud800","description":"x","product_id":1}]', JSON_HEADERS, 400, "surrogate"),
+    "wrong content type": (json.dumps([GOOD]).encode(), {"Content-Type": "text/plain"}, 415, "Content-Type"),
+    "missing content type": (json.dumps([GOOD]).encode(), {}, 415, "Content-Type"),
+    "object instead of list": (json.dumps(GOOD).encode(), JSON_HEADERS, 422, "Expected `array`, got `object`"),
+    "wrong type": (json.dumps([GOOD | {"name": 5}]).encode(), JSON_HEADERS, 422, "`$[0].name`"),
+    "null field": (
+        json.dumps([GOOD | {"description": None}]).encode(),
+        JSON_HEADERS,
+        422,
+        "got `null` - at `$[0].description`",
+    ),
+    "float id": (json.dumps([GOOD | {"product_id": 1.5}]).encode(), JSON_HEADERS, 422, "`$[0].product_id`"),
+    "boolean id": (json.dumps([GOOD | {"product_id": True}]).encode(), JSON_HEADERS, 422, "`$[0].product_id`"),
+    "missing field": (
+        json.dumps([GOOD, {"name": "x", "product_id": 2}]).encode(),
+        JSON_HEADERS,
+        422,
+        "missing required field `description` - at `$[1]`",
+    ),
+    "deeply nested": (b"[" * 30_000 + b"]" * 30_000, JSON_HEADERS, 422, "Expected `object`, got `array`"),
+    "deeply nested object": (b'[{"name":' + b"[" * 20_000 + b"]" * 20_000 + b"}]", JSON_HEADERS, 422, "$[0].name"),
+    # Nesting where msgspec skips rather than validates: an unknown field, or inside an ignored value.
+    "deep nesting in an unknown field": (
+        b'[{"name":"a","description":"b","product_id":1,"x":' + b"[" * 1_000 + b"]" * 1_000 + b"}]",
+        JSON_HEADERS,
+        400,
+        "nested too deeply",
+    ),
+    "deep object nesting in an unknown field": (
+        b'[{"name":"a","description":"b","product_id":1,"x":' + b'{"a":' * 5_000 + b"1" + b"}" * 5_000 + b"}]",
+        JSON_HEADERS,
+        400,
+        "nested too deeply",
+    ),
+    "compressed body": (
+        json.dumps([GOOD]).encode(),
+        JSON_HEADERS | {"Content-Encoding": "gzip"},
+        415,
+        "Content-Encoding 'gzip' is not supported",
+    ),
+    "id beyond int64": (
+        json.dumps([GOOD | {"product_id": 2**63}]).encode(),
+        JSON_HEADERS,
+        422,
+        "<= 9223372036854775807 - at `$[0].product_id`",
+    ),
+    "id below int64": (
+        json.dumps([GOOD | {"product_id": -(2**63) - 1}]).encode(),
+        JSON_HEADERS,
+        422,
+        ">= -9223372036854775808 - at `$[0].product_id`",
+    ),
+    "string id over length": (
+        json.dumps([GOOD, GOOD | {"product_id": "i" * 2001}]).encode(),
+        JSON_HEADERS,
+        422,
+        "$[1].product_id has 2001 characters, limit max_field_chars=2000",
+    ),
+    "body over limit": (
+        json.dumps([GOOD | {"description": "x" * 70_000}]).encode(),
+        JSON_HEADERS,
+        413,
+        "max_body_bytes=65536",
+    ),
+    "too many products": (json.dumps([GOOD] * 51).encode(), JSON_HEADERS, 422, "max_products_per_request=50"),
+    "field over length": (
+        json.dumps([GOOD, GOOD | {"description": "y" * 2001, "product_id": "p2"}]).encode(),
+        JSON_HEADERS,
+        422,
+        "$[1].description (product_id 'p2') has 2001 characters",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_gets_a_4xx_naming_the_problem(server: Server, case: str) -> None:
+    body, headers, status, detail = CASES[case]
+    response = httpx.post(server.url + "/predict", content=body, headers=headers, timeout=10)
+    assert response.status_code == status, response.text
+    error = response.json()
+    assert error["status_code"] == status
+    assert detail in error["detail"]
+    # Still serving, on the same workers.
+    assert httpx.get(server.url + "/health/ready").status_code == 200
+    assert httpx.post(server.url + "/predict", json=[GOOD]).status_code == 200
+    assert server.worker_pids() == server.initial_workers
+
+
+def test_chunked_body_over_the_limit_is_refused(server: Server) -> None:
+    def chunks():
+        for _ in range(100):
+            yield b"x" * 1024
+
+    response = httpx.post(server.url + "/predict", content=chunks(), headers=JSON_HEADERS)
+    assert response.status_code == 413
+    assert server.worker_pids() == server.initial_workers
+
+
+def test_wrong_method_and_unknown_route(server: Server) -> None:
+    assert httpx.get(server.url + "/predict").status_code == 405
+    assert httpx.get(server.url + "/nowhere").status_code == 404
+
+
+def test_no_server_errors_were_logged(server: Server) -> None:
+    assert '"level":"ERROR"' not in server.log()

@@ -1,0 +1,97 @@
+"""The prototype's scikit-learn pipeline, built from an experiment config."""
+
+from __future__ import annotations
+
+import typing
+from typing import Any
+
+import msgspec
+from sklearn.base import clone
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.linear_model import SGDClassifier
+from sklearn.pipeline import Pipeline
+
+from training.fields import FieldError
+from training.pattern.config import ModelConfig, PatternConfig
+
+VECTORIZER_STEP = "tfidf_vect"
+CLASSIFIER_STEP = "clf"
+
+
+def stop_words(config: PatternConfig) -> list[str]:
+    # A sorted list: modern scikit-learn rejects a set, and sorting keeps runs reproducible.
+    return sorted(ENGLISH_STOP_WORDS.union(config.features.extra_stop_words))
+
+
+def build_pipeline(config: PatternConfig) -> Pipeline:
+    model = config.model
+    return Pipeline(
+        [
+            (VECTORIZER_STEP, TfidfVectorizer(stop_words=stop_words(config))),
+            (
+                CLASSIFIER_STEP,
+                SGDClassifier(
+                    loss=model.loss,
+                    penalty=model.penalty,
+                    alpha=model.alpha,
+                    l1_ratio=model.l1_ratio,
+                    random_state=config.seed,
+                ),
+            ),
+        ]
+    )
+
+
+def sklearn_value(value: Any) -> Any:
+    """TOML and JSON have no tuples; scikit-learn wants `ngram_range` and friends as tuples."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def param_grid(config: PatternConfig) -> dict[str, list[Any]]:
+    return {key: [sklearn_value(v) for v in values] for key, values in config.search.grid.items()}
+
+
+def check_grid(config: PatternConfig) -> None:
+    """Refuse, before any fit, a grid key that is not a parameter of the pipeline and a value
+    its step would reject: the `[model]` constraints for the classifier's fields in it, scikit-learn's
+    own parameter constraints for the rest. Raises FieldError naming `search.grid.<key>`."""
+    pipeline = build_pipeline(config)
+    params = pipeline.get_params(deep=True)
+    model_fields = typing.get_type_hints(ModelConfig, include_extras=True)
+    for key, values in config.search.grid.items():
+        field = f"search.grid.{key}"
+        step, _, name = key.partition("__")
+        if step not in pipeline.named_steps or key not in params:
+            raise FieldError(
+                f"{field}: not a parameter of the pipeline: write {VECTORIZER_STEP}__<TfidfVectorizer parameter> "
+                f"or {CLASSIFIER_STEP}__<SGDClassifier parameter>, e.g. {CLASSIFIER_STEP}__alpha or "
+                f"{VECTORIZER_STEP}__max_df",
+                field,
+            )
+        for value in values:
+            problem = _value_problem(pipeline, step, name, value, model_fields)
+            if problem:
+                raise FieldError(f"{field}: the value {value!r} cannot work: {problem}", field)
+
+
+def _value_problem(pipeline: Pipeline, step: str, name: str, value: Any, model_fields: dict[str, Any]) -> str | None:
+    if step == CLASSIFIER_STEP and name in model_fields:
+        try:
+            msgspec.convert(value, model_fields[name])
+        except msgspec.ValidationError as exc:
+            return f"{exc} (as model.{name})"
+        return None
+    value = sklearn_value(value)
+    if name == "ngram_range" and not (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in value)
+        and 1 <= value[0] <= value[1]
+    ):
+        return "ngram_range must be [min_n, max_n] with 1 <= min_n <= max_n, e.g. [1, 2]"
+    estimator = clone(pipeline.named_steps[step]).set_params(**{name: value})
+    try:
+        estimator._validate_params()  # scikit-learn's own check of every constructor parameter
+    except (ValueError, TypeError) as exc:
+        return str(exc)
+    return None

@@ -1,0 +1,73 @@
+"""What the training side needs from one model, as one value: its names, its config type and
+the functions that train, export, summarise and drift-check it. Each model's package builds its
+`Task` (training/<model>/task.py); training/tasks.py registers them.
+
+Vocabulary: a model is identified by its `name` (`pattern`, `category`), which is also the
+`task = "..."` key of its TOML configs, `runs/latest-<name>` and `artifacts/<name>/`; its `kind`
+is what the artifact's metadata calls its `task` (`text-classification`, ...), the runtime that
+serves it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+if TYPE_CHECKING:  # scipy: only for the commands that check drift
+    from training.drift.sample import DriftResult
+
+Metrics = dict[str, Any]
+
+
+class RunConfig(Protocol):
+    """What every model's config has: the experiment's name (the run directory's suffix), the
+    model it trains (the TOML `task` key) and its seed."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def task(self) -> str: ...
+
+    @property
+    def seed(self) -> int: ...
+
+
+ConfigT = TypeVar("ConfigT", bound=RunConfig)
+
+
+def no_check(config: Any) -> None:
+    """For a model whose config types already check everything."""
+
+
+def no_extra_figures(metrics: Metrics) -> dict[str, float]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Task(Generic[ConfigT]):
+    """One model, registered once. The functions import their heavy libraries (scikit-learn,
+    PyTorch) when called, so registering every model costs nothing to a command using one."""
+
+    name: str  # the model: the TOML `task`, runs/latest-<name>, artifacts/<name>/
+    kind: str  # the artifact's `task`: which runtime serves it
+    config_type: type[ConfigT]
+    # Raises FieldError for a value the types cannot see is wrong (checked when a config loads).
+    check_config: Callable[[ConfigT], None]
+    # Raises ConfigError/DataError unless the data files are there and fit the config; `source`
+    # is the config file (None when exporting: the gate's data), `overrides` the --set values.
+    check_data: Callable[[ConfigT, Path | None, list[str]], None]
+    # Runs the experiment into the run directory; returns its metrics (metrics.json).
+    run: Callable[[ConfigT, Path], Metrics]
+    # Exports a finished run into artifact_dir/<name>/ behind the gate: (run_dir, artifact_dir,
+    # generated examples or None for the default). Raises ExportRefused.
+    export: Callable[[Path, Path, int | None], Path]
+    # The figures a run is judged by: the artifact metadata's `metrics` and tracking's headline.
+    headline: Callable[[Metrics], Metrics]
+    # The `make runs` sections (markdown) for the finished runs under a runs directory; [] if none.
+    runs_sections: Callable[[Path], list[str]]
+    # Drift of a window of requests: (model_dir, DATA_DIR, window items).
+    drift: Callable[[Path, Path, list[dict[str, Any]]], DriftResult]
+    # Figures only experiment tracking keeps, beside the headline.
+    tracked: Callable[[Metrics], dict[str, float]] = no_extra_figures
