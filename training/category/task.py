@@ -26,7 +26,7 @@ def _run(config: CategoryConfig, run_dir: Path) -> Metrics:
 
 
 def _export(run_dir: Path, artifact_dir: Path, examples: int | None) -> Path:
-    from training.category.export import export_category_run  # no generated examples: images
+    from training.category.export.export import export_category_run  # no generated examples: images
 
     return export_category_run(run_dir, artifact_dir)
 

@@ -18,7 +18,7 @@ from inference.image_classification import ImageClassificationRuntime
 from tests.conftest import ROOT, run_training
 from training.category.config import CategoryConfig
 from training.category.experiment import load_model
-from training.category.export import export_category_run
+from training.category.export.export import export_category_run
 from training.config import load_config
 from training.export.gate import ExportRefused
 
