@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import ROOT
 from tests.databases import postgres_database
+from tests.help_text import described_options
 
 BIN = Path(sys.executable).parent
 CATALOG = str(BIN / "catalog")
@@ -152,18 +153,6 @@ def test_score_without_a_model_says_where_one_comes_from(tmp_path: Path) -> None
     )
 
 
-def _described_options(help_text: str) -> dict[str, str]:
-    """Each option of an argparse help text with its description ('' when it has none)."""
-    section = help_text.split("options:\n", 1)[1].split("\n\n", 1)[0]
-    entries = re.split(r"\n(?=  -)", section)
-    described = {}
-    for entry in entries:
-        invocation, _, description = entry.strip().partition("  ")
-        for option in re.findall(r"(?:^|, )(-[-\w]+)", invocation):
-            described[option] = " ".join(description.split())
-    return described
-
-
 @pytest.mark.parametrize(
     ("command", "module"),
     [(["catalog", sub], "catalog.cli") for sub in ("init", "load-demo", "extract", "score")],
@@ -179,7 +168,7 @@ def test_every_option_is_described_in_help(command: list[str], module: str) -> N
         [*argv, "--help"], cwd=ROOT, env=clean_env(COLUMNS="100"), capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    described = _described_options(result.stdout)
+    described = described_options(result.stdout)
     assert set(described) == options
     assert all(len(text) > 10 for text in described.values()), described
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, run_training
+from tests.help_text import described_options
 
 PATTERN = ROOT / "training" / "configs" / "pattern.toml"
 CATEGORY = ROOT / "training" / "configs" / "category-linear.toml"
@@ -249,18 +250,6 @@ def test_a_stopped_run_leaves_no_directory(
 # --- help --------------------------------------------------------------------------------------
 
 
-def _described_options(help_text: str) -> dict[str, str]:
-    """Each option of an argparse help text with its description ('' when it has none)."""
-    section = help_text.split("options:\n", 1)[1].split("\n\n", 1)[0]
-    entries = re.split(r"\n(?=  -)", section)
-    described = {}
-    for entry in entries:
-        invocation, _, description = entry.strip().partition("  ")
-        for option in re.findall(r"(?:^|, )(-[-\w]+)", invocation):
-            described[option] = " ".join(description.split())
-    return described
-
-
 @pytest.mark.parametrize(
     ("command", "module"),
     [(["python", "-m", "training", sub], "training.cli") for sub in ("train", "runs", "export")],
@@ -276,6 +265,6 @@ def test_every_option_is_described_in_help(command: list[str], module: str) -> N
         [*argv, "--help"], cwd=ROOT, env=clean_env(COLUMNS="100"), capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    described = _described_options(result.stdout)
+    described = described_options(result.stdout)
     assert set(described) == options
     assert all(len(text) > 10 for text in described.values()), described
