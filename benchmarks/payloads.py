@@ -26,6 +26,20 @@ def product_bodies(test_tsv: Path, batch: int, count: int, seed: int = 0) -> lis
     return [json.dumps(rng.sample(products, batch)).encode() for _ in range(count)]
 
 
+def v2_product_bodies(test_tsv: Path, batch: int, count: int, seed: int = 0) -> list[bytes]:
+    """The same products as `product_bodies` (same seed, same picks), as Open Inference Protocol
+    requests: inputs `name` and `description`, BYTES [batch], only the `label` output."""
+    bodies = []
+    for body in product_bodies(test_tsv, batch, count, seed):
+        products = json.loads(body)
+        inputs = [
+            {"name": field, "shape": [len(products)], "datatype": "BYTES", "data": [p[field] for p in products]}
+            for field in ("name", "description")
+        ]
+        bodies.append(json.dumps({"inputs": inputs, "outputs": [{"name": "label"}]}).encode())
+    return bodies
+
+
 def wrk_script(bodies: list[bytes], path: Path) -> Path:
     """A wrk script posting the bodies in rotation (long-bracket strings need no escaping)."""
     lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"', "bodies = {"]

@@ -91,7 +91,7 @@ def read_metadata(model_dir: Path) -> ArtifactMetadata:
         metadata = msgspec.json.decode(path.read_bytes(), type=ArtifactMetadata)
     except FileNotFoundError as exc:
         raise ArtifactError(f"{model_dir}: no {METADATA_FILE}") from exc
-    except msgspec.ValidationError as exc:
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:  # wrong fields, or not JSON at all
         raise ArtifactError(f"{path}: invalid metadata: {exc}") from exc
     if metadata.format_version not in READABLE_FORMATS:
         raise ArtifactError(

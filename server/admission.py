@@ -27,7 +27,7 @@ from server.metrics.http import HttpMetrics
 from server.settings import ServerSettings
 from server.wire.errors import Overloaded, encode_error
 
-EXEMPT_PREFIXES = ("/health", "/metrics")  # never refused, never timed out, not timed
+EXEMPT_PREFIXES = ("/health", "/v2/health", "/metrics")  # never refused, never timed out, not timed
 UNTIMED_PREFIXES = ("/docs",)  # admitted like any request, but not an API operation to time
 METRICS_PATH = "/metrics"
 DEADLINE_SWEEP_SECONDS = 0.1
@@ -57,7 +57,7 @@ class AdmissionMiddleware:
         started = time.perf_counter()
         if self.inflight >= self.max_inflight:
             self._shed.inc()
-            await _respond(send, 503, self._full_detail(), [(b"retry-after", self.retry_after)])
+            await _respond(send, scope, 503, self._full_detail(), [(b"retry-after", self.retry_after)])
             self._observe(scope, 503, started)
             return
         # Admitted: one function, not a helper coroutine (this runs for every request).
@@ -102,7 +102,7 @@ class AdmissionMiddleware:
             self._timed_out.inc()
             if not status:
                 detail = f"not answered within request_timeout={self.request_timeout} s; the work was cancelled"
-                await _respond(send, 504, detail)
+                await _respond(send, scope, 504, detail)
                 status = 504
         finally:
             if counted:
@@ -133,8 +133,10 @@ class AdmissionMiddleware:
             loop.call_later(DEADLINE_SWEEP_SECONDS, self._sweep, loop)
 
 
-async def _respond(send: Any, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    body = encode_error(status, detail)
+async def _respond(
+    send: Any, scope: Any, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    body = encode_error(status, detail, scope["path"])
     await send(
         {
             "type": "http.response.start",

@@ -17,18 +17,26 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from server.metrics.model import ModelMetrics
 
+
+class Sliceable(Protocol):
+    """A model call's results, one per item, of which each request gets its own run."""
+
+    def __getitem__(self, items: slice, /) -> Any: ...
+
+
 Item = TypeVar("Item")
-Entry = tuple[Sequence[Any], "asyncio.Future[list[Any]]"]
+Results = TypeVar("Results", bound=Sliceable)
+Entry = tuple[Sequence[Any], "asyncio.Future[Any]"]
 
 
-class MicroBatcher(Generic[Item]):
+class MicroBatcher(Generic[Item, Results]):
     def __init__(
         self,
-        predict: Callable[[Sequence[Item]], list[Any]],
+        predict: Callable[[Sequence[Item]], Results],
         metrics: ModelMetrics,
         max_items: int,
         executor: Executor,
@@ -40,9 +48,10 @@ class MicroBatcher(Generic[Item]):
         self._pending: deque[Entry] = deque()
         self._busy = False  # a dispatch is scheduled or a batch is running
 
-    async def predict(self, items: Sequence[Item]) -> list[Any]:
+    async def predict(self, items: Sequence[Item]) -> Results:
+        """The results of `items`, in order (`predict`'s results for them, sliced from the batch)."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[list[Any]] = loop.create_future()
+        future: asyncio.Future[Results] = loop.create_future()
         self._pending.append((items, future))
         if not self._busy:
             self._busy = True
@@ -75,15 +84,14 @@ class MicroBatcher(Generic[Item]):
             size += len(items)
         return group
 
-    def _timed_predict(self, items: list[Any], request_sizes: list[int]) -> list[Any]:  # on the model thread
+    def _timed_predict(self, items: list[Any], request_sizes: list[int]) -> Results:  # on the model thread
         started = time.perf_counter()
         results = self._predict(items)
         self._metrics.observe_batch(time.perf_counter() - started, request_sizes)
         return results
 
-    def _finish(self, loop: asyncio.AbstractEventLoop, group: list[Entry], job: Future[list[Any]]) -> None:
+    def _finish(self, loop: asyncio.AbstractEventLoop, group: list[Entry], job: Future[Results]) -> None:
         exc = job.exception()
-        results = job.result() if exc is None else []
         offset = 0
         for request, future in group:
             if future.done():  # cancelled while the batch ran
@@ -91,7 +99,7 @@ class MicroBatcher(Generic[Item]):
             elif exc is not None:  # every request of the batch learns why
                 future.set_exception(exc)
             else:
-                future.set_result(results[offset : offset + len(request)])
+                future.set_result(job.result()[offset : offset + len(request)])
             offset += len(request)
         self._dispatch(loop)  # what queued meanwhile is the next batch
 

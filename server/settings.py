@@ -22,13 +22,18 @@ class SettingsError(Exception):
 
 
 class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    artifact_dir: Path = Path("artifacts")
+    artifact_dir: Path = Path("artifacts")  # the model repository: every <name>/ in it is served as `name`
+    # The models the brief's routes answer with: POST /predict (text) and POST /predict/category (image).
+    pattern_model: str = "pattern"
+    category_model: str = "category"
     max_body_bytes: Positive = 1 << 20
     max_products_per_request: Positive = 1000
     max_field_chars: Positive = 10_000  # 20x the longest description in the catalogue sample
     max_batch_products: Positive = 256  # products in one micro-batched model call
     # POST /predict/category: base64 images make bodies larger, so the route has its own limit.
     max_category_body_bytes: Positive = 16 << 20
+    # POST /v2/models/{name}/infer, any model: binary or base64 images make the largest bodies.
+    max_infer_body_bytes: Positive = 16 << 20
     max_images_per_request: Positive = 256
     max_image_bytes: Positive = 4 << 20  # one decoded image file
     max_image_pixels: Positive = MAX_IMAGE_PIXELS  # width × height from the header; refuses decompression bombs
@@ -82,7 +87,7 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     @property
     def largest_body_bytes(self) -> int:
-        return max(self.max_body_bytes, self.max_category_body_bytes)
+        return max(self.max_body_bytes, self.max_category_body_bytes, self.max_infer_body_bytes)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:

@@ -1,8 +1,13 @@
-"""Every error answers JSON `{"status_code", "detail"}`; `detail` names the field or limit."""
+"""Every error answers JSON `{"status_code", "detail"}`; `detail` names the field or limit. The
+Open Inference Protocol's routes say the same things in their own format (server/v2/errors.py):
+`Problem` is what both formats are made from."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
@@ -17,25 +22,37 @@ log = logging.getLogger(__name__)
 BODY_LIMIT_SETTING = "body_limit_setting"  # key in a route's `opt`: which setting is its body limit
 
 
+@dataclass(frozen=True)
+class Problem:
+    status: int
+    detail: str
+    headers: dict[str, str] | None = None
+
+
 def error_response(status: int, detail: str, headers: dict[str, str] | None = None) -> Response[ErrorBody]:
     return Response(ErrorBody(status, detail), status_code=status, headers=headers)
 
 
-def request_error_handler(request: Request, exc: RequestError) -> Response:
+def request_problem(request: Request, exc: RequestError) -> Problem:
     if isinstance(exc, Overloaded):
         SHED.labels(exc.reason).inc()
     log.info("request rejected", extra={"path": request.url.path, "status": exc.status, "detail": exc.detail[:500]})
-    return error_response(exc.status, exc.detail, exc.headers)
+    return Problem(exc.status, exc.detail, exc.headers)
 
 
-def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+def http_problem(request: Request, exc: HTTPException) -> Problem:
     detail = exc.detail
     if exc.status_code == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
         detail = f"request body over the limit {_body_limit(request)}"
     elif isinstance(exc.extra, list) and exc.extra:  # Litestar's parameter validation: name each parameter
         detail += ": " + "; ".join(_describe(problem) for problem in exc.extra)
     # Kept from the exception: the router's 405 carries `Allow` with the path's methods (RFC 9110 §15.5.6).
-    return error_response(exc.status_code, detail, exc.headers)
+    return Problem(exc.status_code, detail, exc.headers)
+
+
+def internal_problem(request: Request, exc: Exception) -> Problem:
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return Problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal error")
 
 
 def _body_limit(request: Request) -> str:
@@ -53,6 +70,13 @@ def _describe(problem: object) -> str:
     return str(problem)
 
 
-def internal_error_handler(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error", extra={"path": request.url.path})
-    return error_response(HTTP_500_INTERNAL_SERVER_ERROR, "internal error")
+def exception_handlers(answer: Callable[[Problem], Response[Any]]) -> dict[Any, Any]:
+    """Litestar's exception handlers, every problem answered by `answer`."""
+    return {
+        RequestError: lambda request, exc: answer(request_problem(request, exc)),
+        HTTPException: lambda request, exc: answer(http_problem(request, exc)),
+        Exception: lambda request, exc: answer(internal_problem(request, exc)),
+    }
+
+
+EXCEPTION_HANDLERS = exception_handlers(lambda p: error_response(p.status, p.detail, p.headers))

@@ -1,4 +1,5 @@
-"""`GET /models`: what this worker has loaded, with each model's artifact metadata."""
+"""`GET /models`: every model directory of the repository, loaded (with its artifact metadata) or
+failed (with the reason)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from contract.artifact import ArtifactMetadata
 from server.registry import ModelRegistry
 
 
-class ModelInfo(msgspec.Struct, frozen=True):
-    name: str
-    version: str
-    metadata: ArtifactMetadata
+class ModelInfo(msgspec.Struct, frozen=True, omit_defaults=True):
+    name: str  # the model directory's name
+    state: str  # "ready" or "failed"
+    version: str | None = None
+    metadata: ArtifactMetadata | None = None
+    error: str | None = None  # why it failed to load
 
 
-@get("/models", tags=["models"], summary="Loaded models with their metadata")
+@get("/models", tags=["models"], summary="Every model directory: loaded with its metadata, or failed with why")
 async def models(registry: NamedDependency[ModelRegistry]) -> list[ModelInfo]:
-    return [ModelInfo(name, model.metadata.version, model.metadata) for name, model in sorted(registry.models.items())]
+    loaded = [ModelInfo(name, "ready", m.metadata.version, m.metadata) for name, m in registry.models.items()]
+    failed = [ModelInfo(name, "failed", error=problem) for name, problem in registry.failed.items()]
+    return sorted(loaded + failed, key=lambda info: info.name)

@@ -56,8 +56,11 @@ async def off_loop(pool: Executor, function: Callable[..., T], *args: Any) -> T:
     return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
 
 
-def loaded_model(registry: ModelRegistry, name: str) -> LoadedModel:
+def loaded_model(registry: ModelRegistry, name: str, task: str) -> LoadedModel:
+    """The model a route answers with, which must be of the kind the route can feed."""
     model = registry.get(name)
     if model is None:
-        raise RequestError(503, f"model {name!r} is not loaded: {registry.problem or 'not in artifact_dir'}")
+        raise RequestError(503, f"model {name!r} is not loaded: {registry.problem_of(name)}")
+    if model.task != task:
+        raise RequestError(503, f"model {name!r} is of kind {model.task}; this route needs kind {task}")
     return model

@@ -14,7 +14,11 @@ class ErrorBody(msgspec.Struct, frozen=True):
 _encoder = msgspec.json.Encoder()
 
 
-def encode_error(status: int, detail: str) -> bytes:
+def encode_error(status: int, detail: str, path: str = "") -> bytes:
+    """The error body for a request to `path`: the Open Inference Protocol's routes (under /v2)
+    answer `{"error": detail}`, every other route `{"status_code", "detail"}`."""
+    if path == "/v2" or path.startswith("/v2/"):
+        return _encoder.encode({"error": detail})
     return _encoder.encode(ErrorBody(status, detail))
 
 

@@ -234,7 +234,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             return
         log.info("connection refused a request", extra={"status": status, "detail": detail, "client": self.client})
         if self._may_answer():
-            body = encode_error(status, detail)
+            path = self.cycle.scope["path"] if self.cycle is not None else ""  # none before the request line
+            body = encode_error(status, detail, path)
             head = [STATUS_LINE[status]]
             for name, value in (
                 *self.server_state.default_headers,

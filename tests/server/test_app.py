@@ -1,5 +1,5 @@
 """The app factory in-process (Litestar's AsyncTestClient, lifespan included): routing, errors,
-OpenAPI and the registry built from the serving declarations, in milliseconds. What needs a real
+OpenAPI and the model repository, in milliseconds. What needs a real
 worker (gunicorn, the admission middleware, timeouts, signals) is tested in test_api.py and
 resilience/ against the real server."""
 
@@ -9,12 +9,10 @@ import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
 from server.app import create_app
-from server.served_models.registered import SERVED_MODELS
 from server.settings import ServerSettings
 from tests.conftest import ROOT
 
@@ -36,13 +34,12 @@ async def client() -> AsyncIterator[AsyncTestClient]:
         yield client
 
 
-async def test_every_declared_model_is_loaded_and_routed(client: AsyncTestClient) -> None:
+async def test_every_model_directory_is_served_under_its_name(client: AsyncTestClient) -> None:
     ready = await client.get("/health/ready")
     assert ready.status_code == 200, ready.text
     listed = {m["name"]: m for m in (await client.get("/models")).json()}
-    assert sorted(listed) == sorted(model.name for model in SERVED_MODELS)
-    for model in SERVED_MODELS:
-        assert listed[model.name]["metadata"]["task"] == model.task
+    assert sorted(listed) == sorted(p.parent.name for p in ARTIFACTS.glob("*/metadata.json"))
+    assert all(m["state"] == "ready" for m in listed.values())
     answer = await client.post("/predict", json=[PRODUCT])
     assert answer.status_code == 200, answer.text
     assert answer.json()[0]["product_id"] == 7 and answer.json()[0]["pattern"]
@@ -72,33 +69,43 @@ async def test_openapi_documents_each_served_route_with_its_limits(client: Async
     assert "/metrics" not in schema["paths"]
 
 
-async def test_a_declared_model_missing_from_the_artifacts_answers_503_naming_it(tmp_path: Path) -> None:
+async def test_a_brief_routes_model_missing_from_the_repository_answers_503_naming_it(tmp_path: Path) -> None:
     shutil.copytree(ARTIFACTS / "category", tmp_path / "category")
     async with AsyncTestClient(create_app(ServerSettings(artifact_dir=tmp_path))) as client:
         assert (await client.get("/health/ready")).status_code == 200  # what is there is served
         answer = await client.post("/predict", json=[PRODUCT])
-    assert answer.status_code == 503 and "model 'pattern' is not loaded" in answer.json()["detail"]
+    assert answer.status_code == 503 and "model 'pattern' is not loaded: no such model directory" in answer.text
 
 
-async def test_an_artifact_no_declaration_serves_is_not_loaded(tmp_path: Path) -> None:
+async def test_a_copied_directory_is_a_second_model_and_the_brief_route_follows_its_setting(tmp_path: Path) -> None:
     shutil.copytree(ARTIFACTS / "pattern", tmp_path / "pattern")
-    shutil.copytree(ARTIFACTS / "pattern", tmp_path / "colour")
-    _rename(tmp_path / "colour", "colour")
-    async with AsyncTestClient(create_app(ServerSettings(artifact_dir=tmp_path))) as client:
+    shutil.copytree(ARTIFACTS / "pattern", tmp_path / "pattern-challenger")
+    settings = ServerSettings(artifact_dir=tmp_path, pattern_model="pattern-challenger")
+    async with AsyncTestClient(create_app(settings)) as client:
         assert (await client.get("/health/ready")).status_code == 200
-        assert [m["name"] for m in (await client.get("/models")).json()] == ["pattern"]
+        assert [m["name"] for m in (await client.get("/models")).json()] == ["pattern", "pattern-challenger"]
+        assert (await client.post("/predict", json=[PRODUCT])).status_code == 200
+        metrics = (await client.get("/metrics")).text
+    assert "catalogue_predictions_total{label=" in metrics and 'model="pattern-challenger"' in metrics
 
 
-async def test_an_artifact_of_the_wrong_task_is_refused(tmp_path: Path) -> None:
-    shutil.copytree(ARTIFACTS / "category", tmp_path / "pattern")
-    _rename(tmp_path / "pattern", "pattern")  # an image model where the text model is served
+async def test_a_broken_directory_is_reported_without_hiding_the_others(tmp_path: Path) -> None:
+    shutil.copytree(ARTIFACTS / "pattern", tmp_path / "pattern")
+    shutil.copytree(ARTIFACTS / "pattern", tmp_path / "broken")
+    (tmp_path / "broken" / "metadata.json").write_text("{")
     async with AsyncTestClient(create_app(ServerSettings(artifact_dir=tmp_path))) as client:
         ready = await client.get("/health/ready")
-    assert ready.status_code == 503
-    assert "task 'image-classification', but 'pattern' is served as 'text-classification'" in ready.json()["detail"]
+        listed = {m["name"]: m for m in (await client.get("/models")).json()}
+        answer = await client.post("/predict", json=[PRODUCT])
+    assert ready.status_code == 503 and "model 'broken': ArtifactError" in ready.json()["detail"]
+    assert listed["broken"]["state"] == "failed" and "invalid metadata" in listed["broken"]["error"]
+    assert listed["pattern"]["state"] == "ready" and answer.status_code == 200
 
 
-def _rename(model_dir: Path, name: str) -> None:
-    path = model_dir / "metadata.json"
-    metadata = msgspec.json.decode(path.read_bytes())
-    path.write_bytes(msgspec.json.encode({**metadata, "name": name}))
+async def test_a_brief_route_refuses_a_model_of_another_kind(tmp_path: Path) -> None:
+    shutil.copytree(ARTIFACTS / "category", tmp_path / "pattern")  # an image model where the text model is named
+    async with AsyncTestClient(create_app(ServerSettings(artifact_dir=tmp_path))) as client:
+        assert (await client.get("/health/ready")).status_code == 200
+        answer = await client.post("/predict", json=[PRODUCT])
+    assert answer.status_code == 503
+    assert "model 'pattern' is of kind image-classification; this route needs kind text-classification" in answer.text

@@ -24,7 +24,7 @@ class Recorder:
         return [item.upper() for item in items]
 
 
-def _batcher(model: Recorder, max_items: int = 256) -> MicroBatcher[str]:
+def _batcher(model: Recorder, max_items: int = 256) -> MicroBatcher[str, list[str]]:
     return MicroBatcher(model, ModelMetrics("test-batching", []), max_items, ThreadPoolExecutor(1))
 
 

@@ -78,8 +78,10 @@ def test_not_ready_until_models_load_and_says_why(tmp_path: Path) -> None:
         assert "sha256" in ready.json()["detail"]
         predict = httpx.post(server.url + "/predict", json=[PRODUCT])
         assert predict.status_code == 503 and "not loaded" in predict.json()["detail"]
-        # Loading stops at the broken model; what loaded before it is listed, the pod stays unready.
-        assert "pattern" not in [m["name"] for m in httpx.get(server.url + "/models").json()]
+        # The broken directory is reported without hiding the others, which serve; the pod stays unready.
+        listed = {m["name"]: m for m in httpx.get(server.url + "/models").json()}
+        assert listed["pattern"]["state"] == "failed" and "sha256" in listed["pattern"]["error"]
+        assert listed["category"]["state"] == "ready"
 
 
 def test_ready_once_models_are_loaded_and_warmed_up(tmp_path: Path) -> None:

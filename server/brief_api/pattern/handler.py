@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from server.brief_api.pattern.wire import PatternPrediction, PatternProduct
 from server.registry import LoadedModel
-from server.served_models.pattern.wire import PatternPrediction, PatternProduct
 
 
 async def predict_patterns(model: LoadedModel, products: list[PatternProduct]) -> list[PatternPrediction]:
     if not products:
         return []
-    labels = await model.batcher.predict(products)  # PatternProduct has the TextProduct fields
-    return [PatternPrediction(label, p.product_id) for label, p in zip(labels, products, strict=True)]
+    predictions = await model.batcher.predict(products)  # PatternProduct has the TextProduct fields
+    return [PatternPrediction(label, p.product_id) for label, p in zip(predictions.labels, products, strict=True)]

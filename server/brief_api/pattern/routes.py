@@ -8,15 +8,16 @@ from litestar import Request, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK
 
+from server.brief_api.pattern.handler import predict_patterns
+from server.brief_api.pattern.wire import PatternPrediction, PatternProduct, PatternRequestDecoder
+from server.resources import ServingResources
 from server.rest.answer import JsonAnswer
 from server.rest.body import read_body
 from server.rest.openapi import request_body_operation
 from server.rest.predict import ENCODER, INLINE_DECODE_BYTES, SHARED_RESPONSES, json_body_length, loaded_model, off_loop
-from server.served_models.declaration import ServingResources
-from server.served_models.pattern.handler import predict_patterns
-from server.served_models.pattern.wire import PatternPrediction, PatternProduct, PatternRequestDecoder
 from server.wire.errors import ErrorBody
 
+TASK = "text-classification"  # the kind of model these routes can answer with
 RESPONSES = {
     200: ResponseSpec(
         list[PatternPrediction], generate_examples=False, description="One prediction per product, in request order"
@@ -36,16 +37,17 @@ DESCRIPTION = (
 )
 
 
-def pattern_routes(name: str, resources: ServingResources) -> list[Any]:
+def pattern_routes(resources: ServingResources) -> list[Any]:
     """The worker's registry, decoder and decode pool are bound here, once. The body limit is the
     app's (max_body_bytes)."""
     settings, registry, decode_pool = resources.settings, resources.registry, resources.decode_pool
+    name = settings.pattern_model
     decoder = PatternRequestDecoder(settings.max_products_per_request, settings.max_field_chars)
     decode = decoder.decode
 
     async def predict(request: Request) -> JsonAnswer:
         announced = json_body_length(request)
-        model = loaded_model(registry, name)
+        model = loaded_model(registry, name, TASK)
         model.capacity.check_room()
         body = await read_body(request, announced)
         products = decode(body) if len(body) <= INLINE_DECODE_BYTES else await off_loop(decode_pool, decode, body)

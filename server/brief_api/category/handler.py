@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from server.brief_api.category.wire import CategoryPrediction, CategoryProduct
 from server.registry import LoadedModel
-from server.served_models.category.wire import CategoryPrediction, CategoryProduct
 
 
 async def predict_categories(
@@ -13,12 +13,12 @@ async def predict_categories(
 ) -> list[CategoryPrediction]:
     if not products:
         return []
-    results = await model.batcher.predict(list(inputs))  # one (label, probabilities) per image
-    labels = [label for label, _ in results]
+    predictions = await model.batcher.predict(list(inputs))  # one (1, 28, 28) input per image
+    labels = predictions.labels
     if not with_probabilities:
         return [CategoryPrediction(label, p.product_id) for label, p in zip(labels, products, strict=True)]
     names = model.metadata.labels
     return [
-        CategoryPrediction(label, p.product_id, dict(zip(names, row.tolist(), strict=True)))
-        for (label, row), p in zip(results, products, strict=True)
+        CategoryPrediction(label, p.product_id, dict(zip(names, row, strict=True)))
+        for label, row, p in zip(labels, predictions.probabilities.tolist(), products, strict=True)
     ]

@@ -9,16 +9,17 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
+from server.brief_api.category.handler import predict_categories
+from server.brief_api.category.wire import CategoryPrediction, CategoryProduct, CategoryRequestDecoder
+from server.resources import ServingResources
 from server.rest.answer import JsonAnswer
 from server.rest.body import read_body
 from server.rest.errors import BODY_LIMIT_SETTING
 from server.rest.openapi import request_body_operation
 from server.rest.predict import ENCODER, INLINE_DECODE_BYTES, SHARED_RESPONSES, json_body_length, loaded_model, off_loop
-from server.served_models.category.handler import predict_categories
-from server.served_models.category.wire import CategoryPrediction, CategoryProduct, CategoryRequestDecoder
-from server.served_models.declaration import ServingResources
 from server.wire.errors import ErrorBody
 
+TASK = "image-classification"  # the kind of model this route can answer with
 RESPONSES = {
     200: ResponseSpec(
         list[CategoryPrediction],
@@ -49,8 +50,9 @@ DESCRIPTION = (
 BODY_LIMIT = "max_category_body_bytes"
 
 
-def category_routes(name: str, resources: ServingResources) -> list[Any]:
+def category_routes(resources: ServingResources) -> list[Any]:
     settings, registry, decode_pool = resources.settings, resources.registry, resources.decode_pool
+    name = settings.category_model
     decoder = CategoryRequestDecoder(
         settings.max_images_per_request,
         settings.max_image_bytes,
@@ -79,7 +81,7 @@ def category_routes(name: str, resources: ServingResources) -> list[Any]:
         ] = False,
     ) -> JsonAnswer:
         announced = json_body_length(request)
-        model = loaded_model(registry, name)
+        model = loaded_model(registry, name, TASK)
         model.capacity.check_room()
         body = await read_body(request, announced)
         products = decode(body) if len(body) <= INLINE_DECODE_BYTES else await off_loop(decode_pool, decode, body)
