@@ -92,14 +92,17 @@ class MicroBatcher(Generic[Item, Results]):
 
     def _finish(self, loop: asyncio.AbstractEventLoop, group: list[Entry], job: Future[Results]) -> None:
         exc = job.exception()
+        results = job.result() if exc is None else None
         offset = 0
         for request, future in group:
             if future.done():  # cancelled while the batch ran
                 pass
-            elif exc is not None:  # every request of the batch learns why
-                future.set_exception(exc)
+            elif results is None:  # every request of the batch learns why
+                future.set_exception(exc)  # type: ignore[arg-type]  # results is None only when exc is set
+            elif len(group) == 1:
+                future.set_result(results)  # a batch of one request: all of it, no slice
             else:
-                future.set_result(job.result()[offset : offset + len(request)])
+                future.set_result(results[offset : offset + len(request)])
             offset += len(request)
         self._dispatch(loop)  # what queued meanwhile is the next batch
 

@@ -37,14 +37,11 @@ class LoadedModel:
     metrics: ModelMetrics
     batcher: MicroBatcher[Any, Predictions]
     capacity: Capacity
+    task: str  # the artifact's task: a field, read by every predict request
 
     @property
     def metadata(self) -> ArtifactMetadata:
         return self.runtime.metadata
-
-    @property
-    def task(self) -> str:
-        return self.runtime.metadata.task
 
 
 def _batch_predictor(runtime: ArtifactRuntime[Any], metrics: ModelMetrics) -> Callable[[Sequence[Any]], Predictions]:
@@ -106,7 +103,7 @@ class ModelRegistry:
         )
         limit = getattr(settings, kind.queue_setting)
         capacity = Capacity(name, limit, kind.queue_setting, settings.retry_after_seconds)
-        self.models[name] = LoadedModel(name, runtime, metrics, batcher, capacity)
+        self.models[name] = LoadedModel(name, runtime, metrics, batcher, capacity, metadata.task)
         log.info("model loaded", extra={"model": name, "version": metadata.version, "dir": str(model_dir)})
 
     def get(self, name: str) -> LoadedModel | None:
