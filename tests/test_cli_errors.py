@@ -7,7 +7,6 @@ moved, no database file, no artifact."""
 from __future__ import annotations
 
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -18,27 +17,13 @@ import pytest
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 
+from tests.command_line import clean_env, described_options, the_error
 from tests.conftest import ROOT
 from tests.databases import postgres_database
-from tests.help_text import described_options
 
 BIN = Path(sys.executable).parent
 CATALOG = str(BIN / "catalog")
 GUNICORN = str(BIN / "gunicorn")
-LOG_ERROR = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} level=ERROR logger=training ")
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("CATALOGUE_DEBUG", "MLFLOW_TRACKING_URI", "DATABASE_URL")}
-    return env | extra
-
-
-def the_error(stderr: str) -> str:
-    """The one line a mistake prints, without the log prefix of the training CLI."""
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    assert "Traceback" not in stderr
-    return LOG_ERROR.sub("", lines[0])
 
 
 def catalog(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

@@ -42,13 +42,19 @@ def json_body_length(request: Request) -> int | None:
             if not value.isdigit():
                 raise RequestError(400, f"invalid Content-Length: {value.decode('latin-1')!r}")
             length = int(value)
-        elif name == b"content-encoding" and value.strip().lower() != b"identity":
-            shown = value.decode("latin-1")
-            raise RequestError(415, f"Content-Encoding {shown!r} is not supported: send the body uncompressed")
+        elif name == b"content-encoding":
+            refuse_compression(value)
     if content_type.split(b";", 1)[0].strip().lower() != JSON_BYTES:
         shown = content_type.decode("latin-1") or "none"
         raise RequestError(415, f"Content-Type must be {JSON}, got {shown!r}")
     return length
+
+
+def refuse_compression(content_encoding: bytes) -> None:
+    """Bodies are read as sent: a Content-Encoding other than identity is refused (415)."""
+    if content_encoding.strip().lower() != b"identity":
+        shown = content_encoding.decode("latin-1")
+        raise RequestError(415, f"Content-Encoding {shown!r} is not supported: send the body uncompressed")
 
 
 async def off_loop(pool: Executor, function: Callable[..., T], *args: Any) -> T:

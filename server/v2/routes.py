@@ -20,7 +20,7 @@ from server.rest.answer import Answer, JsonAnswer, TensorAnswer
 from server.rest.body import read_body
 from server.rest.errors import BODY_LIMIT_SETTING
 from server.rest.openapi import request_body_operation
-from server.rest.predict import ENCODER, off_loop
+from server.rest.predict import ENCODER, off_loop, refuse_compression
 from server.v2 import binary, outputs
 from server.v2.errors import EXCEPTION_HANDLERS
 from server.v2.tensors import input_elements
@@ -197,9 +197,8 @@ def _header_length(request: Request) -> int | None:
             if not value.isdigit():
                 raise RequestError(400, f"invalid Inference-Header-Content-Length: {value.decode('latin-1')!r}")
             length = int(value)
-        elif header == b"content-encoding" and value.strip().lower() != b"identity":
-            shown = value.decode("latin-1")
-            raise RequestError(415, f"Content-Encoding {shown!r} is not supported: send the body uncompressed")
+        elif header == b"content-encoding":
+            refuse_compression(value)
     return length
 
 

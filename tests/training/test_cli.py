@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.command_line import LOG_ERROR, clean_env, described_options, the_error
 from tests.conftest import ROOT, run_training
-from tests.help_text import described_options
 
 PATTERN = ROOT / "training" / "configs" / "pattern.toml"
 CATEGORY = ROOT / "training" / "configs" / "category-linear.toml"
-LOG_ERROR = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} level=ERROR logger=training ")
 DATA_HINT = "set DATA_DIR to the folder holding asos/ and fashion-mnist/ (see README)"
 SMALL = [
     *("--set", 'search.grid={"clf__alpha"=[1e-4]}'),
@@ -28,19 +27,6 @@ SMALL = [
     *("--set", "evaluation.cv_folds=2"),
     *("--set", "search.verbose=0"),
 ]
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("CATALOGUE_DEBUG", "MLFLOW_TRACKING_URI", "DATABASE_URL")}
-    return env | extra
-
-
-def the_error(stderr: str) -> str:
-    """The one line a mistake prints, without the log prefix of the training CLI."""
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    assert "Traceback" not in stderr
-    return LOG_ERROR.sub("", lines[0])
 
 
 @pytest.mark.parametrize(
