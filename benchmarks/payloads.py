@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from contract.text import product_text
 from training.category.idx import load_split
 from training.category.photos import as_photo, encode
 
@@ -37,6 +38,17 @@ def v2_product_bodies(test_tsv: Path, batch: int, count: int, seed: int = 0) -> 
             for field in ("name", "description")
         ]
         bodies.append(json.dumps({"inputs": inputs, "outputs": [{"name": "label"}]}).encode())
+    return bodies
+
+
+def v2_text_bodies(test_tsv: Path, batch: int, count: int, seed: int = 0) -> list[bytes]:
+    """The same products as one V2 input `text` ([batch] BYTES, the prototype's name;description
+    text): what a scikit-learn runtime (MLServer's) takes for the pickled pipeline."""
+    bodies = []
+    for body in product_bodies(test_tsv, batch, count, seed):
+        texts = [product_text(p["name"], p["description"]) for p in json.loads(body)]
+        tensor = {"name": "text", "shape": [len(texts)], "datatype": "BYTES", "data": texts}
+        bodies.append(json.dumps({"inputs": [tensor]}).encode())
     return bodies
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from benchmarks.measurement import Measurement, median, round_ratios
 from benchmarks.options import Options
-from benchmarks.servers import BARE, OURS, TEMPLATE
+from benchmarks.servers import BARE, MLSERVER, OURS, OURS_V2, TEMPLATE
 
 PRODUCT_PAYLOADS = ("1 product", "100 products")
 
@@ -30,7 +30,12 @@ def products_section(
         "request bodies drawn from the test TSV in rotation (200 single-product bodies, 20 bodies of "
         f"100 products). After a 2 s warm-up each measurement lasts {options.duration} s; the servers "
         f"are measured round-robin for {options.rounds} rounds and each figure is the median over rounds. "
-        "RSS is the worker's resident memory after the load.",
+        "RSS is the worker's resident memory after the load. The same products go to this server's "
+        "Open Inference Protocol route (`/v2/models/pattern/infer`, inputs `name` and `description`, the "
+        "`label` output only, as `/predict` answers) and to Seldon MLServer 1.7.1 (its scikit-learn runtime "
+        "serving the template's pickled pipeline over the same protocol, one input `text`; installed by "
+        "`make bench` in a virtualenv of its own, inference in its server process, pinned to core 0 like the "
+        "others; its RSS is its whole process tree).",
         "",
         "| server | payload | requests/s | products/s | p50 ms | p90 ms | p99 ms | shed (503) | errors "
         "| worker RSS MiB |",
@@ -55,8 +60,16 @@ def products_section(
     lines += [_ratio_row(results, payload) for payload in PRODUCT_PAYLOADS]
     lines += [
         "",
+        "| payload | V2 route / `/predict` | per round | this (`/predict`) / MLServer | per round "
+        "| this (V2) / MLServer | per round |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [_protocol_row(results, payload) for payload in PRODUCT_PAYLOADS]
+    lines += [
+        "",
         "Targets (single product, one worker): at least 8x the template and at least 0.6x the bare ceiling "
-        f"in requests/s; p99 at {options.connections} connections within 2x the bare ceiling's. "
+        f"in requests/s; p99 at {options.connections} connections within 2x the bare ceiling's; the V2 route "
+        "within 10% of `/predict`; at least 7x MLServer. "
         "How the hot path was profiled and what each change bought: [PROFILE.md](PROFILE.md).",
         "",
         inprocess,
@@ -74,6 +87,17 @@ def _ratio_row(results: dict[tuple[str, str], list[Measurement]], payload: str) 
         f"| {statistics.median(vs_bare):.2f}x | {', '.join(f'{r:.2f}' for r in vs_bare)} "
         f"| {statistics.median(p99_vs_bare):.1f}x | {', '.join(f'{r:.1f}' for r in p99_vs_bare)} |"
     )
+
+
+def _protocol_row(results: dict[tuple[str, str], list[Measurement]], payload: str) -> str:
+    ratios = [
+        round_ratios(results[(OURS_V2, payload)], results[(OURS, payload)]),
+        round_ratios(results[(OURS, payload)], results[(MLSERVER, payload)]),
+        round_ratios(results[(OURS_V2, payload)], results[(MLSERVER, payload)]),
+    ]
+    cells = [f"{statistics.median(r):.2f}x | {', '.join(f'{x:.2f}' for x in r)}" for r in ratios[:1]]
+    cells += [f"{statistics.median(r):.1f}x | {', '.join(f'{x:.1f}' for x in r)}" for r in ratios[1:]]
+    return f"| {payload} | " + " | ".join(cells) + " |"
 
 
 def category_section(results: dict[int, list[Measurement]], options: Options, inprocess: str) -> str:

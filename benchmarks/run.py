@@ -21,12 +21,12 @@ from benchmarks.machine import describe
 from benchmarks.memory import measure as measure_memory
 from benchmarks.options import Options
 from benchmarks.paths import ARTIFACTS, ROOT, WORK
-from benchmarks.payloads import image_bodies, product_bodies, wrk_script
+from benchmarks.payloads import image_bodies, product_bodies, v2_product_bodies, v2_text_bodies, wrk_script
 from benchmarks.report import category_section, products_section
 
 CATEGORY_PAYLOADS = {1: 200, 32: 10}  # images per request: bodies in rotation
-# Fits and pickles the template's scikit-learn pipeline. A process, not an import: fitting is
-# training code, which benchmarks/ does not import.
+# Fits and pickles the template's scikit-learn pipeline, in a process of its own: fitting takes
+# seconds and memory the measuring process has no use for.
 TEMPLATE_FIT = "benchmarks.template_model"
 
 
@@ -37,12 +37,21 @@ def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     data = Path(os.environ.get("DATA_DIR", "data"))
     test_tsv = data / "asos" / "exercise_test.tsv"
+    if not test_tsv.is_file():
+        sys.exit(f"benchmarks: {test_tsv} not found: set DATA_DIR to the folder holding asos/ and fashion-mnist/")
     model_pickle = _template_pickle(WORK / "model.pkl")
     scripts = {
-        "1 product": wrk_script(product_bodies(test_tsv, 1, 200), WORK / "single.lua"),
-        "100 products": wrk_script(product_bodies(test_tsv, 100, 20), WORK / "batch.lua"),
+        bodies: {
+            "1 product": wrk_script(make(test_tsv, 1, 200), WORK / f"single{suffix}.lua"),
+            "100 products": wrk_script(make(test_tsv, 100, 20), WORK / f"batch{suffix}.lua"),
+        }
+        for bodies, make, suffix in (
+            ("brief", product_bodies, ""),
+            ("v2", v2_product_bodies, "-v2"),
+            ("v2 text", v2_text_bodies, "-v2-text"),
+        )
     }
-    results = rounds.products(scripts, options, {"BENCH_TEMPLATE_MODEL": str(model_pickle)})
+    results = rounds.products(scripts, options, {"BENCH_TEMPLATE_MODEL": str(model_pickle)}, model_pickle)
     inprocess = inprocess_table(ARTIFACTS / "pattern", model_pickle, test_tsv)
     category = _category(options, data / "fashion-mnist")
     memory = measure_memory(options.memory_seconds, data) if options.memory_seconds else ""

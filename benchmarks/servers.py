@@ -24,6 +24,9 @@ SERVERS = {
     "bare Litestar, constant answer (ceiling)": "benchmarks.bare_app:create_app()",
 }
 OURS, TEMPLATE, BARE = SERVERS
+# The same server over the Open Inference Protocol, and Seldon MLServer (benchmarks/mlserver.py).
+OURS_V2 = "this server, V2 protocol (/v2/models/pattern/infer)"
+MLSERVER = "Seldon MLServer 1.7.1, V2 protocol (scikit-learn runtime, pickled pipeline)"
 WARM_UP_SECONDS = 2
 LOG = WORK / "server.log"
 
@@ -34,20 +37,33 @@ class Load:
     connections: int
 
 
+def port() -> int:
+    return 18000 + os.getpid() % 1000
+
+
 def measure(target: str, script: Path, load: Load, env: dict[str, str], path: str = "/predict") -> Measurement:
     """Start `target` (a gunicorn app spec), warm it up, load it with `script`'s bodies, stop it."""
-    port = 18000 + os.getpid() % 1000
-    environ = {**os.environ, **env, "PORT": str(port), "HOST": "127.0.0.1", "WORKERS": "1", "SERVE_DRAIN_SECONDS": "0"}
+    environ = {**os.environ, **env, "PORT": str(port()), "HOST": "127.0.0.1", "WORKERS": "1"}
+    environ["SERVE_DRAIN_SECONDS"] = "0"
     command = ["taskset", "-c", "0", sys.executable, "-m", "gunicorn", "-c", "python:server.gunicorn_conf", target]
+    return measure_command(command, environ, path, script, load, workers_only=True)
+
+
+def measure_command(
+    command: list[str], env: dict[str, str], path: str, script: Path, load: Load, workers_only: bool
+) -> Measurement:
+    """Start a server (`command`, listening on port()), warm it up, load it, stop it. RSS: the
+    worker processes (gunicorn's master left out), or the whole process tree."""
     with LOG.open("ab") as log:
-        server = subprocess.Popen(command, cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}{path}"
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port()}{path}"
     try:
         _wait_ready(url, script, server)
         wrk.run(url, script, WARM_UP_SECONDS, load.connections)
         output = wrk.run(url, script, load.duration, load.connections)
-        workers = psutil.Process(server.pid).children()
-        rss = sum(w.memory_info().rss for w in workers) / 2**20
+        process = psutil.Process(server.pid)
+        tree = process.children(recursive=True) + ([] if workers_only else [process])
+        rss = sum(p.memory_info().rss for p in tree) / 2**20
     finally:
         server.terminate()
         server.wait(timeout=30)

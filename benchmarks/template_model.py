@@ -1,9 +1,8 @@
 """Fit the scikit-learn pipeline the exported artifact came from (its config and best
 parameters, on the same data) and pickle it for the template server and in-process timings.
 
-Run as a process by benchmarks/run.py (`python -m benchmarks.template_model ARTIFACT_DIR OUT`):
-the only benchmarks module that imports training code, so that it can move to the training
-side without the rest of benchmarks/ changing (see the layout issue)."""
+Run as a process by benchmarks/run.py (`python -m benchmarks.template_model ARTIFACT_DIR OUT`), so
+that fitting (scikit-learn, the training data) stays out of the process that measures servers."""
 
 from __future__ import annotations
 
