@@ -79,24 +79,30 @@ def products_section(
 
 def _ratio_row(results: dict[tuple[str, str], list[Measurement]], payload: str) -> str:
     ours = results[(OURS, payload)]
-    vs_template = round_ratios(ours, results[(TEMPLATE, payload)])
-    vs_bare = round_ratios(ours, results[(BARE, payload)])
-    p99_vs_bare = round_ratios(ours, results[(BARE, payload)], "p99_ms")
-    return (
-        f"| {payload} | {statistics.median(vs_template):.1f}x | {', '.join(f'{r:.1f}' for r in vs_template)} "
-        f"| {statistics.median(vs_bare):.2f}x | {', '.join(f'{r:.2f}' for r in vs_bare)} "
-        f"| {statistics.median(p99_vs_bare):.1f}x | {', '.join(f'{r:.1f}' for r in p99_vs_bare)} |"
+    return _row(
+        payload,
+        (round_ratios(ours, results[(TEMPLATE, payload)]), 1),
+        (round_ratios(ours, results[(BARE, payload)]), 2),
+        (round_ratios(ours, results[(BARE, payload)], "p99_ms"), 1),
     )
 
 
 def _protocol_row(results: dict[tuple[str, str], list[Measurement]], payload: str) -> str:
-    ratios = [
-        round_ratios(results[(OURS_V2, payload)], results[(OURS, payload)]),
-        round_ratios(results[(OURS, payload)], results[(MLSERVER, payload)]),
-        round_ratios(results[(OURS_V2, payload)], results[(MLSERVER, payload)]),
+    ours, v2, mlserver = (results[(name, payload)] for name in (OURS, OURS_V2, MLSERVER))
+    return _row(
+        payload,
+        (round_ratios(v2, ours), 2),
+        (round_ratios(ours, mlserver), 1),
+        (round_ratios(v2, mlserver), 1),
+    )
+
+
+def _row(payload: str, *ratios: tuple[list[float], int]) -> str:
+    """A table row: for each ratio, its median and its per-round values, to `digits` decimals."""
+    cells = [
+        f"{statistics.median(values):.{digits}f}x | {', '.join(f'{v:.{digits}f}' for v in values)}"
+        for values, digits in ratios
     ]
-    cells = [f"{statistics.median(r):.2f}x | {', '.join(f'{x:.2f}' for x in r)}" for r in ratios[:1]]
-    cells += [f"{statistics.median(r):.1f}x | {', '.join(f'{x:.1f}' for x in r)}" for r in ratios[1:]]
     return f"| {payload} | " + " | ".join(cells) + " |"
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from contract.artifact import ArtifactMetadata
 from contract.inputs import ImageInput
 from inference.predictions import Predictions
 from inference.runtime import ArtifactRuntime
@@ -18,8 +19,8 @@ class ImageClassificationRuntime(ArtifactRuntime[ImageInput]):
 
     contract_type = ImageInput
 
-    def __init__(self, model_dir: Path, intra_op_threads: int = 1) -> None:
-        super().__init__(model_dir, intra_op_threads)
+    def __init__(self, model_dir: Path, intra_op_threads: int = 1, metadata: ArtifactMetadata | None = None) -> None:
+        super().__init__(model_dir, intra_op_threads, metadata)
         self._input_name = self.contract.onnx_input
         self._output_names = [self.metadata.onnx_outputs["probabilities"]]
         self._labels = np.array(self.metadata.labels, dtype=object)

@@ -39,16 +39,12 @@ KINDS: dict[str, RuntimeKind] = {
 }
 
 
-def runtime_kind(task: str, where: object = "artifact") -> RuntimeKind:
-    kind = KINDS.get(task)
-    if kind is None:
-        raise ArtifactError(f"{where}: unknown task {task!r}; known: {sorted(KINDS)}")
-    return kind
-
-
 def load_runtime(model_dir: Path, intra_op_threads: int = 1) -> ArtifactRuntime[Any]:
     """The runtime the model directory's metadata asks for, loaded and warmed up."""
-    kind = runtime_kind(read_metadata(model_dir).task, model_dir)
-    runtime = kind.runtime(model_dir, intra_op_threads)
+    metadata = read_metadata(model_dir)
+    kind = KINDS.get(metadata.task)
+    if kind is None:
+        raise ArtifactError(f"{model_dir}: unknown task {metadata.task!r}; known: {sorted(KINDS)}")
+    runtime = kind.runtime(model_dir, intra_op_threads, metadata)
     runtime.predict_items(kind.warm_up_items())
     return runtime

@@ -21,8 +21,8 @@ class ArtifactRuntime(Generic[Contract]):
     # The input contract this kind of runtime reads (the metadata's `input.kind`).
     contract_type: ClassVar[type[TextInput] | type[ImageInput]]
 
-    def __init__(self, model_dir: Path, intra_op_threads: int = 1) -> None:
-        self.metadata: ArtifactMetadata = read_metadata(model_dir)
+    def __init__(self, model_dir: Path, intra_op_threads: int = 1, metadata: ArtifactMetadata | None = None) -> None:
+        self.metadata: ArtifactMetadata = metadata or read_metadata(model_dir)
         contract = self.metadata.input
         if not isinstance(contract, self.contract_type):
             raise TypeError(

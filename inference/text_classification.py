@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from contract.artifact import ArtifactMetadata
 from contract.inputs import TextInput
 from contract.text import TextProduct, Tokenizer, product_text
 from inference.predictions import Predictions
@@ -17,8 +18,8 @@ class TextClassificationRuntime(ArtifactRuntime[TextInput]):
 
     contract_type = TextInput
 
-    def __init__(self, model_dir: Path, intra_op_threads: int = 1) -> None:
-        super().__init__(model_dir, intra_op_threads)
+    def __init__(self, model_dir: Path, intra_op_threads: int = 1, metadata: ArtifactMetadata | None = None) -> None:
+        super().__init__(model_dir, intra_op_threads, metadata)
         self._tokenizer = Tokenizer(self.contract.tokenizer)
         self._input_name = self.contract.onnx_input
         outputs = self.metadata.onnx_outputs

@@ -25,9 +25,9 @@ from typing import Any
 from server.metrics.definitions import SHED, TIMED_OUT
 from server.metrics.http import HttpMetrics
 from server.settings import ServerSettings
-from server.wire.errors import Overloaded, encode_error
+from server.wire.errors import V2_PATH, Overloaded, encode_error
 
-EXEMPT_PREFIXES = ("/health", "/v2/health", "/metrics")  # never refused, never timed out, not timed
+EXEMPT_PREFIXES = ("/health", f"{V2_PATH}/health", "/metrics")  # never refused, never timed out, not timed
 UNTIMED_PREFIXES = ("/docs",)  # admitted like any request, but not an API operation to time
 METRICS_PATH = "/metrics"
 DEADLINE_SWEEP_SECONDS = 0.1

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from contract.artifact import ArtifactError, ArtifactMetadata, model_dirs, read_metadata
+from contract.artifact import ArtifactError, ArtifactMetadata, model_dirs
 from inference.kinds import load_runtime
 from inference.predictions import Predictions
 from inference.runtime import ArtifactRuntime
@@ -37,7 +37,7 @@ class LoadedModel:
     metrics: ModelMetrics
     batcher: MicroBatcher[Any, Predictions]
     capacity: Capacity
-    task: str  # the artifact's task: a field, read by every predict request
+    kind: ServedKind  # how the server feeds it, chosen by the artifact's task (server/kinds/)
 
     @property
     def metadata(self) -> ArtifactMetadata:
@@ -90,12 +90,12 @@ class ModelRegistry:
 
     def _load(self, model_dir: Path) -> None:
         name = model_dir.name
-        metadata = read_metadata(model_dir)
-        kind = self.kinds.get(metadata.task)
-        if kind is None:
-            raise ArtifactError(f"{model_dir}: task {metadata.task!r} is not served; served: {sorted(self.kinds)}")
         settings = self.settings
         runtime = load_runtime(model_dir, settings.intra_op_threads)
+        metadata = runtime.metadata
+        kind = self.kinds.get(metadata.task)
+        if kind is None:  # a kind inference can run but this server has no routes and limits for
+            raise ArtifactError(f"{model_dir}: task {metadata.task!r} is not served; served: {sorted(self.kinds)}")
         metrics = ModelMetrics(name, metadata.labels)
         thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"model-{name}")
         batcher: MicroBatcher[Any, Predictions] = MicroBatcher(
@@ -103,7 +103,7 @@ class ModelRegistry:
         )
         limit = getattr(settings, kind.queue_setting)
         capacity = Capacity(name, limit, kind.queue_setting, settings.retry_after_seconds)
-        self.models[name] = LoadedModel(name, runtime, metrics, batcher, capacity, metadata.task)
+        self.models[name] = LoadedModel(name, runtime, metrics, batcher, capacity, kind)
         log.info("model loaded", extra={"model": name, "version": metadata.version, "dir": str(model_dir)})
 
     def get(self, name: str) -> LoadedModel | None:

@@ -9,6 +9,7 @@ serves it."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,27 @@ class RunConfig(Protocol):
 ConfigT = TypeVar("ConfigT", bound=RunConfig)
 
 
+class Lazy:
+    """An entry point named `module:function`, imported when first called: registering every model
+    costs nothing to a command that uses one (scikit-learn, PyTorch and pandas load only with the
+    model that needs them)."""
+
+    __slots__ = ("_function", "target")
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self._function: Callable[..., Any] | None = None
+
+    def resolve(self) -> Callable[..., Any]:
+        if self._function is None:
+            module, _, name = self.target.partition(":")
+            self._function = getattr(importlib.import_module(module), name)
+        return self._function
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.resolve()(*args, **kwargs)
+
+
 def no_check(config: Any) -> None:
     """For a model whose config types already check everything."""
 
@@ -47,8 +69,8 @@ def no_extra_figures(metrics: Metrics) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Task(Generic[ConfigT]):
-    """One model, registered once. The functions import their heavy libraries (scikit-learn,
-    PyTorch) when called, so registering every model costs nothing to a command using one."""
+    """One model, registered once. Its functions are `Lazy` entry points (or small functions that
+    import when called), so registering every model costs nothing to a command using one."""
 
     name: str  # the model: the TOML `task`, runs/latest-<name>, artifacts/<name>/
     kind: str  # the artifact's `task`: which runtime serves it

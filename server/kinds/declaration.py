@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from server.settings import ServerSettings
-from server.v2.elements import Elements
+from server.v2.tensors import Elements
 from server.v2.wire import TensorMetadata
 
 # Every classification kind answers the same two outputs; `probabilities` has one column per label.

@@ -9,7 +9,7 @@ import numpy as np
 
 from server.kinds.declaration import ServedKind
 from server.settings import ServerSettings
-from server.v2.elements import Elements
+from server.v2.tensors import Elements
 from server.v2.wire import TensorMetadata
 from server.wire.errors import RequestError
 from server.wire.images import ImageBatchDecoder

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from contract.text import TextProduct
 from server.kinds.declaration import ServedKind
 from server.settings import ServerSettings
-from server.v2.elements import Elements
+from server.v2.tensors import Elements
 from server.v2.wire import TensorMetadata
 from server.wire.errors import RequestError
 

@@ -12,6 +12,7 @@ import msgspec
 from litestar import Request
 from litestar.openapi.datastructures import ResponseSpec
 
+from server.kinds.declaration import ServedKind
 from server.registry import LoadedModel, ModelRegistry
 from server.wire.errors import ErrorBody, RequestError
 
@@ -62,11 +63,11 @@ async def off_loop(pool: Executor, function: Callable[..., T], *args: Any) -> T:
     return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
 
 
-def loaded_model(registry: ModelRegistry, name: str, task: str) -> LoadedModel:
+def loaded_model(registry: ModelRegistry, name: str, kind: ServedKind) -> LoadedModel:
     """The model a route answers with, which must be of the kind the route can feed."""
     model = registry.get(name)
     if model is None:
         raise RequestError(503, f"model {name!r} is not loaded: {registry.problem_of(name)}")
-    if model.task != task:
-        raise RequestError(503, f"model {name!r} is of kind {model.task}; this route needs kind {task}")
+    if model.kind is not kind:
+        raise RequestError(503, f"model {name!r} is of kind {model.kind.task}; this route needs kind {kind.task}")
     return model

@@ -25,7 +25,7 @@ from server.v2 import binary, outputs
 from server.v2.errors import EXCEPTION_HANDLERS
 from server.v2.tensors import input_elements
 from server.v2.wire import InferenceRequest, InferenceResponse, ModelMetadata, ServerMetadata, V2Error
-from server.wire.errors import RequestError
+from server.wire.errors import V2_PATH, RequestError
 
 SERVER_NAME = "catalogue-ml"
 SERVER_VERSION = "1.0.0"
@@ -53,7 +53,7 @@ DESCRIPTION = (
 
 def v2_router(resources: ServingResources) -> Router:
     return Router(
-        "/v2",
+        V2_PATH,
         route_handlers=[
             server_metadata,
             live,
@@ -120,7 +120,7 @@ async def model_version_ready(
 
 def _metadata(registry: ModelRegistry, name: str, version: str | None) -> ModelMetadata:
     model = find_model(registry, name, version)
-    kind = registry.kinds[model.task]
+    kind = model.kind
     return ModelMetadata(
         name=name,
         versions=[model.metadata.version],
@@ -128,7 +128,7 @@ def _metadata(registry: ModelRegistry, name: str, version: str | None) -> ModelM
         inputs=list(kind.inputs),
         outputs=kind.outputs(len(model.metadata.labels)),
         # The class order of `probabilities`, and what the model is.
-        parameters={"labels": model.metadata.labels, "task": model.task},
+        parameters={"labels": model.metadata.labels, "task": kind.task},
     )
 
 
@@ -155,9 +155,9 @@ def _infer_routes(resources: ServingResources) -> list[Any]:
         header, binary_data = binary.split(body, header_length) if header_length is not None else (body, None)
         inference = _decode(header)
         chosen = outputs.requested(inference)
-        kind = registry.kinds[model.task]
+        kind = model.kind
         elements = input_elements(inference, binary_data, kind.inputs)
-        decode = decoders[model.task]
+        decode = decoders[kind.task]
         count = len(next(iter(elements.values())))
         with model.capacity.reserve(count):
             items = await off_loop(decode_pool, decode, elements) if kind.decode_off_loop else decode(elements)

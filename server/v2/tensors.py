@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from server.v2 import binary
-from server.v2.elements import Elements
 from server.v2.wire import InferenceRequest, RequestInput, TensorMetadata
 from server.wire.errors import RequestError
+
+Elements = Sequence[str | bytes]  # a BYTES tensor's elements: text from JSON, bytes from binary data
 
 
 def input_elements(

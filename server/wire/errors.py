@@ -14,10 +14,15 @@ class ErrorBody(msgspec.Struct, frozen=True):
 _encoder = msgspec.json.Encoder()
 
 
+# Where the Open Inference Protocol's routes are mounted (server/v2/routes.py): their errors have
+# the protocol's format, whichever layer answers (route, admission, connection).
+V2_PATH = "/v2"
+
+
 def encode_error(status: int, detail: str, path: str = "") -> bytes:
     """The error body for a request to `path`: the Open Inference Protocol's routes (under /v2)
     answer `{"error": detail}`, every other route `{"status_code", "detail"}`."""
-    if path == "/v2" or path.startswith("/v2/"):
+    if path == V2_PATH or path.startswith(V2_PATH + "/"):
         return _encoder.encode({"error": detail})
     return _encoder.encode(ErrorBody(status, detail))
 

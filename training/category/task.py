@@ -1,5 +1,5 @@
-"""The category model's registration (training.tasks): its names, config type and entry points.
-Each entry point imports its PyTorch/numpy module when called, so the registry stays light."""
+"""The category model's registration (training.tasks): its names, config type and entry points,
+each imported when called (PyTorch loads only for a category command)."""
 
 from __future__ import annotations
 
@@ -7,46 +7,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from training.category.config import CategoryConfig
-from training.task import Metrics, Task, no_check
+from training.task import Lazy, Task, no_check
 
 if TYPE_CHECKING:
     from training.drift.sample import DriftResult
-
-
-def _check_data(config: CategoryConfig, source: Path | None, overrides: list[str]) -> None:
-    from training.category.data import check_data
-
-    check_data(config, source, overrides)
-
-
-def _run(config: CategoryConfig, run_dir: Path) -> Metrics:
-    from training.category.experiment import run_category_experiment
-
-    return run_category_experiment(config, run_dir)
 
 
 def _export(run_dir: Path, artifact_dir: Path, examples: int | None) -> Path:
     from training.category.export.export import export_category_run  # no generated examples: images
 
     return export_category_run(run_dir, artifact_dir)
-
-
-def _headline(metrics: Metrics) -> Metrics:
-    from training.category.summary import category_headline
-
-    return category_headline(metrics)
-
-
-def _tracked(metrics: Metrics) -> dict[str, float]:
-    from training.category.summary import tracked_figures
-
-    return tracked_figures(metrics)
-
-
-def _runs_sections(root: Path) -> list[str]:
-    from training.category.summary import runs_sections
-
-    return runs_sections(root)
 
 
 def _drift(model_dir: Path, data_root: Path, window: list[dict[str, Any]]) -> DriftResult:
@@ -60,11 +30,11 @@ CATEGORY: Task[CategoryConfig] = Task(
     kind="image-classification",
     config_type=CategoryConfig,
     check_config=no_check,
-    check_data=_check_data,
-    run=_run,
+    check_data=Lazy("training.category.data:check_data"),
+    run=Lazy("training.category.experiment:run_category_experiment"),
     export=_export,
-    headline=_headline,
-    runs_sections=_runs_sections,
+    headline=Lazy("training.category.summary:category_headline"),
+    runs_sections=Lazy("training.category.summary:runs_sections"),
     drift=_drift,
-    tracked=_tracked,
+    tracked=Lazy("training.category.summary:tracked_figures"),
 )

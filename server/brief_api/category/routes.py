@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from server.brief_api.category.handler import predict_categories
 from server.brief_api.category.wire import CategoryPrediction, CategoryProduct, CategoryRequestDecoder
+from server.kinds.image_classification import IMAGE_CLASSIFICATION
 from server.resources import ServingResources
 from server.rest.answer import JsonAnswer
 from server.rest.body import read_body
@@ -19,7 +20,6 @@ from server.rest.openapi import request_body_operation
 from server.rest.predict import ENCODER, INLINE_DECODE_BYTES, SHARED_RESPONSES, json_body_length, loaded_model, off_loop
 from server.wire.errors import ErrorBody
 
-TASK = "image-classification"  # the kind of model this route can answer with
 RESPONSES = {
     200: ResponseSpec(
         list[CategoryPrediction],
@@ -81,7 +81,7 @@ def category_routes(resources: ServingResources) -> list[Any]:
         ] = False,
     ) -> JsonAnswer:
         announced = json_body_length(request)
-        model = loaded_model(registry, name, TASK)
+        model = loaded_model(registry, name, IMAGE_CLASSIFICATION)
         model.capacity.check_room()
         body = await read_body(request, announced)
         products = decode(body) if len(body) <= INLINE_DECODE_BYTES else await off_loop(decode_pool, decode, body)

@@ -10,6 +10,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from server.brief_api.pattern.handler import predict_patterns
 from server.brief_api.pattern.wire import PatternPrediction, PatternProduct, PatternRequestDecoder
+from server.kinds.text_classification import TEXT_CLASSIFICATION
 from server.resources import ServingResources
 from server.rest.answer import JsonAnswer
 from server.rest.body import read_body
@@ -17,7 +18,6 @@ from server.rest.openapi import request_body_operation
 from server.rest.predict import ENCODER, INLINE_DECODE_BYTES, SHARED_RESPONSES, json_body_length, loaded_model, off_loop
 from server.wire.errors import ErrorBody
 
-TASK = "text-classification"  # the kind of model these routes can answer with
 RESPONSES = {
     200: ResponseSpec(
         list[PatternPrediction], generate_examples=False, description="One prediction per product, in request order"
@@ -47,7 +47,7 @@ def pattern_routes(resources: ServingResources) -> list[Any]:
 
     async def predict(request: Request) -> JsonAnswer:
         announced = json_body_length(request)
-        model = loaded_model(registry, name, TASK)
+        model = loaded_model(registry, name, TEXT_CLASSIFICATION)
         model.capacity.check_room()
         body = await read_body(request, announced)
         products = decode(body) if len(body) <= INLINE_DECODE_BYTES else await off_loop(decode_pool, decode, body)
