@@ -1,5 +1,5 @@
 """A worker's lifespan: load and warm up its models before it takes a request, release its
-threads after the last answer."""
+threads and cancel its pending shadow work after the last answer."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def worker_lifespan(
         try:
             yield
         finally:
+            registry.close()  # shadow work still pending: cancelled, not awaited (server/shadow.py)
             decode_pool.shutdown(wait=False, cancel_futures=True)
 
     return lifespan

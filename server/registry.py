@@ -5,7 +5,12 @@ runtime (inference/kinds.py) and which serving kind (server/kinds/) it gets.
 
 Loading runs off the event loop (server/lifespan.py), so liveness answers while models load. A
 directory that fails to load is reported (readiness, /models, the log) without hiding the others,
-which serve; the worker is ready once every directory has loaded (Triton's strict readiness)."""
+which serve; the worker is ready once every directory has loaded (Triton's strict readiness).
+
+Shadows (SERVE_SHADOW_MODELS, server/shadow.py) are attached once every directory has loaded. A
+pair that cannot work (a model missing, kinds or labels that differ) is a mistake of the
+deployment: it is logged and keeps the worker unready, naming the pair, while every model serves
+without that shadow; a rollout carrying the mistake stops there instead of going live unshadowed."""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from server.capacity import Capacity
 from server.kinds.declaration import ServedKind
 from server.metrics.model import ModelMetrics
 from server.settings import ServerSettings
+from server.shadow import Mirror, MirroredBatcher, pair_problem
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +66,9 @@ class ModelRegistry:
         self.kinds = kinds
         self.models: dict[str, LoadedModel] = {}
         self.failed: dict[str, str] = {}  # model name → why it did not load
+        self.shadow_pairs = settings.shadow_pairs  # model name → its shadow's name
+        self.mirrors: dict[str, Mirror] = {}  # model name → its attached shadow
+        self.shadow_problems: dict[str, str] = {}  # model name → why its shadow is not attached
         self.ready = False
         self.problem: str | None = "loading"
 
@@ -72,10 +81,16 @@ class ModelRegistry:
             except Exception as exc:  # one bad directory does not hide the others
                 self.failed[model_dir.name] = f"{type(exc).__name__}: {exc}"
                 log.error("model loading failed", extra={"model": model_dir.name, "error": self.failed[model_dir.name]})
+        self._attach_shadows()
+        problems = [f"model {name!r}: {problem}" for name, problem in sorted(self.failed.items())]
+        problems += [
+            f"shadow {self.shadow_pairs[name]!r} of model {name!r}: {problem}"
+            for name, problem in sorted(self.shadow_problems.items())
+        ]
         if not dirs:
             self.problem = f"ArtifactError: no model directories (*/metadata.json) under {self.artifact_dir}"
-        elif self.failed:
-            self.problem = "; ".join(f"model {name!r}: {problem}" for name, problem in sorted(self.failed.items()))
+        elif problems:
+            self.problem = "; ".join(problems)
         else:
             self.ready, self.problem = True, None
         log.log(
@@ -84,6 +99,7 @@ class ModelRegistry:
             extra={
                 "models": sorted(self.models),
                 "failed": sorted(self.failed),
+                "shadows": {name: self.shadow_pairs[name] for name in sorted(self.mirrors)},
                 "load_seconds": round(time.perf_counter() - started, 3),
             },
         )
@@ -98,13 +114,44 @@ class ModelRegistry:
             raise ArtifactError(f"{model_dir}: task {metadata.task!r} is not served; served: {sorted(self.kinds)}")
         metrics = ModelMetrics(name, metadata.labels)
         thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"model-{name}")
-        batcher: MicroBatcher[Any, Predictions] = MicroBatcher(
+        # Only a model with a shadow pays for mirroring; the others keep the plain batcher.
+        batcher_type = MirroredBatcher if name in self.shadow_pairs else MicroBatcher
+        batcher: MicroBatcher[Any, Predictions] = batcher_type(
             _batch_predictor(runtime, metrics), metrics, settings.max_batch_products, thread
         )
         limit = getattr(settings, kind.queue_setting)
         capacity = Capacity(name, limit, kind.queue_setting, settings.retry_after_seconds)
         self.models[name] = LoadedModel(name, runtime, metrics, batcher, capacity, kind)
         log.info("model loaded", extra={"model": name, "version": metadata.version, "dir": str(model_dir)})
+
+    def _attach_shadows(self) -> None:
+        for name, shadow_name in self.shadow_pairs.items():
+            problem = self._pair_problem(name, shadow_name)
+            if problem is not None:
+                self.shadow_problems[name] = problem
+                log.error("shadow not attached", extra={"model": name, "shadow": shadow_name, "error": problem})
+                continue
+            batcher = self.models[name].batcher
+            assert isinstance(batcher, MirroredBatcher)  # _load chose it for every model with a shadow
+            shadow = self.models[shadow_name]
+            limit = self.settings.max_shadow_items
+            batcher.mirror = self.mirrors[name] = Mirror(
+                name, shadow_name, shadow.metadata.labels, shadow.batcher.predict, limit
+            )
+            log.info("shadow attached", extra={"model": name, "shadow": shadow_name})
+
+    def _pair_problem(self, name: str, shadow_name: str) -> str | None:
+        missing = [n for n in (name, shadow_name) if n not in self.models]
+        if missing and missing[0] in self.failed:
+            return f"model {missing[0]!r} did not load"
+        if missing:
+            return f"no model directory {missing[0]!r} under {self.artifact_dir}"
+        return pair_problem(self.models[name], self.models[shadow_name])
+
+    def close(self) -> None:
+        """The worker is exiting: pending shadow work is cancelled (server/shadow.py)."""
+        for mirror in self.mirrors.values():
+            mirror.close()
 
     def get(self, name: str) -> LoadedModel | None:
         return self.models.get(name)

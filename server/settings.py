@@ -26,6 +26,12 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # The models the brief's routes answer with: POST /predict (text) and POST /predict/category (image).
     pattern_model: str = "pattern"
     category_model: str = "category"
+    # Shadow traffic (server/shadow.py): "pattern=pattern-challenger[,<model>=<shadow>...]". Each
+    # shadow scores its model's inputs off the response path, for the agreement and class metrics.
+    shadow_models: str = ""
+    # Per worker and pair: items handed to a shadow and not yet scored. Beyond it shadow work is
+    # dropped (counted), never queued behind answers: ~30 ms of work at the pattern model's rate.
+    max_shadow_items: Positive = 1024
     max_body_bytes: Positive = 1 << 20
     max_products_per_request: Positive = 1000
     max_field_chars: Positive = 10_000  # 20x the longest description in the catalogue sample
@@ -85,6 +91,13 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                 f"{ENV_PREFIX}KEEPALIVE_SECONDS={self.keepalive_seconds}"
             )
 
+        parse_shadow_models(self.shadow_models)  # here, so a bad value stops the start naming the variable
+
+    @property
+    def shadow_pairs(self) -> dict[str, str]:
+        """SERVE_SHADOW_MODELS as {model: its shadow}; ValueError names the variable and the form."""
+        return parse_shadow_models(self.shadow_models)
+
     @property
     def largest_body_bytes(self) -> int:
         return max(self.max_body_bytes, self.max_category_body_bytes, self.max_infer_body_bytes)
@@ -105,6 +118,34 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             field = re.search(r"\$\.(\w+)", str(exc))
             name = f"{ENV_PREFIX}{field.group(1).upper()}" if field else "settings"
             raise SettingsError(f"{name}: {exc}") from exc
+
+
+SHADOW_FORM = "<model>=<shadow>[,<model>=<shadow>...], e.g. pattern=pattern-challenger"
+
+
+def parse_shadow_models(value: str) -> dict[str, str]:
+    """Pairs of model directory names. A model has at most one shadow, never itself, and a model is
+    either served with a shadow or a shadow, not both: shadow traffic is never mirrored again."""
+    pairs: dict[str, str] = {}
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        model, sep, shadow = (part.strip() for part in entry.partition("="))
+        if not sep or not model or not shadow or "=" in shadow:
+            raise ValueError(f"{ENV_PREFIX}SHADOW_MODELS: {entry!r} is not a pair: expected {SHADOW_FORM}")
+        if model == shadow:
+            raise ValueError(f"{ENV_PREFIX}SHADOW_MODELS: model {model!r} cannot shadow itself")
+        if model in pairs:
+            raise ValueError(
+                f"{ENV_PREFIX}SHADOW_MODELS: model {model!r} has two shadows, {pairs[model]!r} and {shadow!r}: "
+                "one per model"
+            )
+        pairs[model] = shadow
+    chained = sorted(set(pairs) & set(pairs.values()))
+    if chained:
+        raise ValueError(
+            f"{ENV_PREFIX}SHADOW_MODELS: {chained[0]!r} is both a model with a shadow and a shadow: "
+            f"shadows are not chained; expected {SHADOW_FORM}"
+        )
+    return pairs
 
 
 def _decode(type_: type, value: object) -> object:

@@ -70,3 +70,31 @@ TIMED_OUT = Counter(
     ["phase"],
     namespace=NAMESPACE,
 )
+
+# Shadow traffic (server/shadow.py), per pair of a served model and its shadow. Agreement rate:
+# rate(shadow_agreed) / rate(shadow_compared). Every item mirrored is either compared or dropped.
+SHADOW_COMPARED = Counter(
+    "shadow_compared",
+    "Items scored by both a model and its shadow, by model and shadow (the agreement rate's denominator)",
+    ["model", "shadow"],
+    namespace=NAMESPACE,
+)
+SHADOW_AGREED = Counter(
+    "shadow_agreed",
+    "Items on which the shadow's label equals the model's answer, by model and shadow",
+    ["model", "shadow"],
+    namespace=NAMESPACE,
+)
+SHADOW_PREDICTIONS = Counter(
+    "shadow_predictions",
+    "The shadow's labels on the items it scored, by model, shadow and label (its class distribution on live traffic)",
+    ["model", "shadow", "label"],
+    namespace=NAMESPACE,
+)
+SHADOW_DROPPED = Counter(
+    "shadow_dropped",
+    "Items a shadow did not score, by model, shadow and reason: queue_full (max_shadow_items), error (the "
+    "shadow failed), shutdown (the worker exited first)",
+    ["model", "shadow", "reason"],
+    namespace=NAMESPACE,
+)

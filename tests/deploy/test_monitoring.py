@@ -33,6 +33,13 @@ def test_alerts_use_metrics_the_server_exports() -> None:
 
     exported = {m._name for m in vars(metrics).values() if hasattr(m, "_name") and hasattr(m, "_type")}
     text = (RULES / "alerts.yml").read_text()
-    for name in ("catalogue_http_request_duration_seconds", "catalogue_predictions"):
+    for name in (
+        "catalogue_http_request_duration_seconds",
+        "catalogue_predictions",
+        "catalogue_shadow_compared",
+        "catalogue_shadow_agreed",
+        "catalogue_shadow_predictions",
+        "catalogue_shadow_dropped",
+    ):
         assert name in text
         assert name in exported, f"{name} not exported by server/metrics/definitions.py: {sorted(exported)}"

@@ -14,18 +14,10 @@ import pytest
 
 from server.metrics.http import HttpMetrics
 from tests.conftest import ROOT
+from tests.metrics_text import metric_sum
 from tests.server_process import GUNICORN, running_server
 
 PRODUCT = {"name": "Striped dress", "description": "Stripe;cotton", "product_id": 7}
-
-
-def _metric(text: str, name: str, **labels: str) -> float:
-    total = 0.0
-    for line in text.splitlines():
-        named = line.startswith(name + "{") or line.startswith(name + " ")
-        if named and all(f'{k}="{v}"' in line for k, v in labels.items()):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
 
 
 def test_metrics_count_every_request_across_workers(tmp_path: Path) -> None:
@@ -49,21 +41,21 @@ def test_metrics_count_every_request_across_workers(tmp_path: Path) -> None:
         deadline = time.monotonic() + 10 * HttpMetrics.FLUSH_SECONDS
         while time.monotonic() < deadline:
             text = httpx.get(server.url + "/metrics", headers={"Connection": "close"}).text
-            if _metric(text, "catalogue_http_request_duration_seconds_count", route="unmatched", method="GET"):
+            if metric_sum(text, "catalogue_http_request_duration_seconds_count", route="unmatched", method="GET"):
                 break
             time.sleep(HttpMetrics.FLUSH_SECONDS / 2)
         for _ in range(6):  # whichever worker answers the scrape reports the same totals
             text = httpx.get(server.url + "/metrics", headers={"Connection": "close"}).text
             requests = "catalogue_http_request_duration_seconds_count"
-            assert _metric(text, requests, route="/predict", method="POST", status="200") == 120
-            assert _metric(text, requests, route="/predict", method="POST", status="400") == 1
-            assert _metric(text, requests, route="unmatched", method="GET", status="404") == 1
-            assert _metric(text, "catalogue_products_per_request_sum", model="pattern") == 240
-            calls = _metric(text, "catalogue_inference_seconds_count", model="pattern")
+            assert metric_sum(text, requests, route="/predict", method="POST", status="200") == 120
+            assert metric_sum(text, requests, route="/predict", method="POST", status="400") == 1
+            assert metric_sum(text, requests, route="unmatched", method="GET", status="404") == 1
+            assert metric_sum(text, "catalogue_products_per_request_sum", model="pattern") == 240
+            calls = metric_sum(text, "catalogue_inference_seconds_count", model="pattern")
             assert 0 < calls <= 120  # micro-batching may serve several requests in one call
-            assert _metric(text, "catalogue_inference_batch_products_count", model="pattern") == calls
-            assert _metric(text, "catalogue_inference_batch_products_sum", model="pattern") == 240
-            assert _metric(text, "catalogue_predictions_total", model="pattern") == 240
+            assert metric_sum(text, "catalogue_inference_batch_products_count", model="pattern") == calls
+            assert metric_sum(text, "catalogue_inference_batch_products_sum", model="pattern") == 240
+            assert metric_sum(text, "catalogue_predictions_total", model="pattern") == 240
 
 
 def test_not_ready_until_models_load_and_says_why(tmp_path: Path) -> None:
