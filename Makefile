@@ -16,7 +16,7 @@ LOADTEST_OUT ?= loadtest/reports
 export DATA_DIR
 
 .DEFAULT_GOAL := help
-.PHONY: help install train export runs report eda drift serve test test-fast lint loadtest bench clean
+.PHONY: help install train export compare runs report eda drift serve test test-fast lint loadtest bench clean
 
 help: ## this list (the default target); variables are set as `make <target> NAME=value`
 	@echo "usage: make <target> [NAME=value ...]   (data sets: DATA_DIR=$(DATA_DIR))"
@@ -35,8 +35,11 @@ train: ## run an experiment into runs/<run id>/ (CONFIG=training/configs/<file>.
 runs: ## list the finished runs side by side
 	$(BIN)/python -m training runs
 
-export: ## export runs into artifacts/ behind the equivalence gate (RUN=<run id>; default: the newest of each task)
-	$(BIN)/python -m training export $(if $(RUN),--run $(RUN))
+export: ## export runs into artifacts/ behind the equivalence and promotion gates (RUN=<run id>, NAME=<model>, ALLOW_REGRESSION="<reason>")
+	$(BIN)/python -m training export $(if $(RUN),--run $(RUN)) $(if $(NAME),--name $(NAME)) $(if $(ALLOW_REGRESSION),--allow-regression "$(ALLOW_REGRESSION)")
+
+compare: ## two pattern runs on the same held-out products with paired tests (A=<baseline run>, B=<candidate run>)
+	$(BIN)/python -m training compare $(or $(A),latest-pattern-prototype) $(or $(B),latest-pattern-challenger) $(if $(OUT),--out $(OUT))
 
 serve: ## serve the API with gunicorn (PORT=8000, WORKERS=cores, HOST=0.0.0.0 the bind address)
 	PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c python:server.gunicorn_conf 'server.app:create_server()'

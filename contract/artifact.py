@@ -40,12 +40,23 @@ class EquivalenceReport(msgspec.Struct, frozen=True):
         return all(check.passed for check in self.checks)
 
 
-class TrainingSource(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class TrainingSource(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
     """Where a model comes from, in terms anyone with the repository can train again: the
-    experiment config (`make train CONFIG=...`) and its seed (`SET=seed=...`)."""
+    experiment config (`make train CONFIG=...`), its seed (`SET=seed=...`) and any other override."""
 
     config: str  # the `name` in one of training/configs/*.toml (pattern-prototype: pattern.toml)
     seed: int
+    overrides: list[str] = []  # the run's `--set` values; empty for a config as written
+    subset: list[str] = []  # the config values that trained it on part of the data
+
+
+class GateOverride(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """An export the promotion gate refused and a person let through (`--allow-regression`): what
+    the gate found, the reason given, and the version it replaced. Absent from a normal export."""
+
+    reason: str
+    findings: list[str]
+    replaced_version: str | None = None
 
 
 class ArtifactMetadata(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
@@ -65,6 +76,7 @@ class ArtifactMetadata(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
     library_versions: dict[str, str]
     metrics: dict[str, Any]
     equivalence: EquivalenceReport
+    gate_override: GateOverride | None = None  # only when the promotion gate was overridden
 
 
 class ArtifactError(Exception):

@@ -39,12 +39,29 @@ def product_text(name: str, description: str) -> str:
     return _ASCII_DIGIT_RUNS.sub("", name + NAME_DESCRIPTION_SEPARATOR + description)
 
 
-class TokenizerSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """The word analyzer of a fitted `TfidfVectorizer`, as stored in artifact metadata."""
+NAME_TERM_MARK = "name:"  # starts every name term; `\w` never matches ':', so no word token holds it
+
+
+class TokenizerSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """The text analyzer of a model, as stored in artifact metadata.
+
+    By default it is the word analyzer of a fitted `TfidfVectorizer`: the tokens of `product_text`,
+    which the graph counts (and pairs into n-grams when the vectorizer asked for them). With
+    `name_ngram_range` set, it builds every term itself and the graph counts whole strings: the
+    same word tokens, plus the word n-grams of the product's name (stop words removed, joined by
+    one space, marked NAME_TERM_MARK), each `name_weight` times: the name says the pattern more
+    often than the description does. Training fits on these same terms (`TextTerms` as the
+    vectorizer's analyzer), so one definition serves both sides."""
 
     token_pattern: str
     lowercase: bool
     stop_words: list[str]
+    name_ngram_range: tuple[int, int] | None = None
+    name_weight: int = 1
+
+    @property
+    def builds_terms(self) -> bool:
+        return self.name_ngram_range is not None
 
 
 class Tokenizer:
@@ -66,6 +83,24 @@ class Tokenizer:
         stop = self._stop_words
         return [token for token in self._findall(text) if token not in stop]
 
+    def terms(self, product: TextProduct) -> list[str]:
+        """What the model counts for one product: the tokens of its text, and its name terms when
+        the spec builds them."""
+        words = self.tokens(product_text(product.name, product.description))
+        if self.spec.name_ngram_range is None:
+            return words
+        low, high = self.spec.name_ngram_range
+        name = self.tokens(_ASCII_DIGIT_RUNS.sub("", product.name))
+        mark = NAME_TERM_MARK
+        marked = [mark + " ".join(name[i : i + n]) for n in range(low, high + 1) for i in range(len(name) - n + 1)]
+        return words + marked * self.spec.name_weight
+
+    def product_matrix(self, products: Sequence[TextProduct]) -> np.ndarray:
+        """The graph's input for a batch of products: one row of terms each, padded with ''."""
+        if self.spec.builds_terms:
+            return pad_rows([self.terms(p) for p in products])
+        return self.token_matrix(product_text(p.name, p.description) for p in products)
+
     def token_matrix(self, texts: Iterable[str]) -> np.ndarray:
         """Tokens of each text as rows of a string matrix, padded with '' (never a token)."""
         findall, stop = self._findall, self._stop_words  # `tokens` inlined: this runs per product
@@ -74,6 +109,21 @@ class Tokenizer:
         else:
             rows = [[token for token in findall(text) if token not in stop] for text in texts]
         return pad_rows(rows)
+
+
+class TextTerms:
+    """A `TfidfVectorizer(analyzer=...)` for training, fit on `TextProduct`s: the terms `Tokenizer`
+    gives serving. Pickles as its spec (a run's model.pkl)."""
+
+    def __init__(self, spec: TokenizerSpec) -> None:
+        self.spec = spec
+        self._tokenizer = Tokenizer(spec)
+
+    def __call__(self, product: TextProduct) -> list[str]:
+        return self._tokenizer.terms(product)
+
+    def __reduce__(self) -> tuple[type[TextTerms], tuple[TokenizerSpec]]:
+        return (TextTerms, (self.spec,))
 
 
 def pad_rows(rows: Sequence[list[str]]) -> np.ndarray:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from contract.artifact import ArtifactMetadata
 from contract.inputs import TextInput
-from contract.text import TextProduct, Tokenizer, product_text
+from contract.text import TextProduct, Tokenizer
 from inference.predictions import Predictions
 from inference.runtime import ArtifactRuntime
 
@@ -28,7 +28,7 @@ class TextClassificationRuntime(ArtifactRuntime[TextInput]):
     def predict(self, products: Sequence[TextProduct]) -> Predictions:
         if not products:
             return self._no_predictions()
-        tokens = self._tokenizer.token_matrix(product_text(p.name, p.description) for p in products)
+        tokens = self._tokenizer.product_matrix(products)
         labels, probabilities = self._session.run(self._output_names, {self._input_name: tokens})
         return Predictions(labels.tolist(), probabilities)
 

@@ -96,3 +96,13 @@ def exported_artifacts(
     result = run_training(["export", "--run", str(prototype_run), "--artifact-dir", str(artifacts)], env_with_data)
     assert result.returncode == 0, result.stderr[-3000:]
     return artifacts
+
+
+@pytest.fixture(scope="session")
+def challenger_run(tmp_path_factory: pytest.TempPathFactory, env_with_data: dict[str, str]) -> Path:
+    """The pattern challenger, trained through the CLI from its config as the README says."""
+    runs = tmp_path_factory.mktemp("challenger-runs")
+    config = ROOT / "training" / "configs" / "pattern-challenger.toml"
+    result = run_training(["train", "--config", str(config)], {**env_with_data, "RUNS_DIR": str(runs)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    return (runs / "latest-pattern-challenger").resolve()

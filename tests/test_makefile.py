@@ -88,7 +88,7 @@ def _finished_run(runs: Path, name: str, config_file: Path) -> Path:
     (run / "report.md").write_text(f"# report of {name}\n")
     (run / "confusion.png").write_bytes(b"\x89PNG stand-in")
     write_metrics(run, {"run_id": name})
-    point_latest(run, config.task)
+    point_latest(run, config.task, config.name)
     return run
 
 

@@ -9,25 +9,35 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import signal
 import sys
 import threading
 from pathlib import Path
 
+import msgspec
+
 from contract.artifact import ArtifactError, read_metadata
 from training.config import DEFAULT_CONFIG, ConfigError, load_config, to_toml_dict
 from training.data import DataError, data_dir, missing_data_file
 from training.export.gate import ExportRefused
-from training.fields import FieldError
+from training.export.promotion import ALLOW_FLAG, promotion_gate
+from training.export.target import ExportTarget
+from training.fields import MODEL_NAME, FieldError
+from training.identity import RUN_KEY, RunIdentity, identity_of
 from training.runs import (
     CONFIG_FILE,
     LATEST,
     REPORT_FILE,
     discard_if_empty,
+    head_report,
+    mark_failed,
     new_run_dir,
     point_latest,
+    read_metrics,
     resolve_run,
     runs_dir,
+    unfinished_runs_section,
     write_config,
     write_metrics,
 )
@@ -144,7 +154,31 @@ def _parser() -> argparse.ArgumentParser:
         help="where the model directories go, <dir>/<task>/ (default: artifacts)",
     )
     export.add_argument("--examples", type=int, default=None, help="hypothesis examples for the generated-text check")
+    export.add_argument(
+        "--name",
+        default=None,
+        help="the model name to export to, <artifact-dir>/<name>/ (default: the config's serve_as, else its task: "
+        "the champion the brief's routes answer with); needs --run",
+    )
+    export.add_argument(
+        ALLOW_FLAG,
+        dest="allow_regression",
+        default=None,
+        metavar="REASON",
+        help="replace a served model although the promotion gate refuses (a worse candidate, or a run with "
+        "overrides or on a subset); the reason is recorded in the metadata",
+    )
     export.set_defaults(handler=_export)
+
+    compare = sub.add_parser(
+        "compare",
+        help="two pattern runs on the same held-out products, side by side, with paired tests",
+        epilog=EPILOG,
+    )
+    compare.add_argument("baseline", help="run id, path or link, e.g. latest-pattern-prototype")
+    compare.add_argument("candidate", help="run id, path or link, e.g. latest-pattern-challenger")
+    compare.add_argument("--out", type=Path, default=None, help="also write the markdown to this file")
+    compare.set_defaults(handler=_compare)
 
     from training.drift.cli import add_parser as add_drift
 
@@ -156,17 +190,21 @@ def _train(args: argparse.Namespace) -> int:
     config = load_config(args.config, args.overrides)
     task = TASKS[config.task]
     task.check_data(config, args.config, args.overrides)  # before the run directory exists
-    run_dir = new_run_dir(runs_dir(), config.name)
+    identity = RunIdentity(config.name, [o.strip() for o in args.overrides], task.subset(config))
+    run_dir = new_run_dir(runs_dir(), config.name + identity.suffix())
     log.info("run %s: config %s", run_dir, args.config)
     try:
         write_config(run_dir, to_toml_dict(config))
         metrics = task.run(config, run_dir)
+        metrics[RUN_KEY] = msgspec.to_builtins(identity)
+        head_report(run_dir, identity.report_header())
         write_metrics(run_dir, metrics)  # last: a run directory with metrics.json is a finished run
-    except BaseException:
+    except BaseException as exc:
         if not discard_if_empty(run_dir):
-            log.warning("run %s failed: partial output kept (no metrics.json: runs and export ignore it)", run_dir)
+            mark_failed(run_dir, exc)
+            log.warning("run %s failed: partial output kept, listed as failed by `make runs`", run_dir)
         raise
-    point_latest(run_dir, task.name)  # only a finished run becomes runs/latest*
+    point_latest(run_dir, task.name, config.name)  # only a finished run becomes runs/latest*
     log_run(run_dir, task.name, to_toml_dict(config), metrics)
     log.info("run finished: %s (report: %s)", run_dir, run_dir / REPORT_FILE)
     return 0
@@ -175,6 +213,8 @@ def _train(args: argparse.Namespace) -> int:
 def _runs(args: argparse.Namespace) -> int:
     root = runs_dir()
     sections = [s for task in TASKS.values() for s in task.runs_sections(root)] if root.is_dir() else []
+    unfinished = unfinished_runs_section(root) if root.is_dir() else ""
+    sections += [unfinished] if unfinished else []
     if not sections:
         print(f"no finished runs under {root}")
         return 0
@@ -183,8 +223,32 @@ def _runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from training.pattern.comparison import ComparisonError, compare_runs, comparison_markdown
+
+    root = runs_dir()
+    baseline, candidate = resolve_run(args.baseline, root), resolve_run(args.candidate, root)
+    for run_dir in (baseline, candidate):
+        task = load_config(run_dir / CONFIG_FILE).task
+        if task != "pattern":
+            raise ConfigError(f"{run_dir.name} is a {task} run: compare pairs pattern runs' held-out products")
+    try:
+        text = comparison_markdown(compare_runs(baseline, candidate))
+    except ComparisonError as exc:
+        raise ConfigError(str(exc)) from exc
+    print(text)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
     root = runs_dir()
+    if args.name is not None and args.run is None:
+        raise ConfigError("--name needs --run: say which run becomes that model (make export RUN=... NAME=...)")
+    if args.name is not None and not re.fullmatch(MODEL_NAME, args.name):
+        raise ConfigError(f"--name {args.name!r}: a model name is letters, digits, '.', '_' and '-', e.g. pattern-v2")
     if args.run is not None:
         run_dirs = [resolve_run(args.run, root)]
     else:  # the newest run of each model that has one
@@ -195,8 +259,16 @@ def _export(args: argparse.Namespace) -> int:
     for config in configs:  # the gate scores the training data: all there before anything is converted
         TASKS[config.task].check_data(config, None, [])
     for run_dir, config in zip(run_dirs, configs, strict=True):
+        task = TASKS[config.task]
+        metrics = read_metrics(run_dir)
+        identity = identity_of(metrics)
+        name = args.name or config.serve_as or task.name
         try:
-            model_dir = TASKS[config.task].export(run_dir, args.artifact_dir, args.examples)
+            override = promotion_gate(
+                task, run_dir.name, identity, task.headline(metrics), args.artifact_dir / name, args.allow_regression
+            )
+            target = ExportTarget(args.artifact_dir, name, identity, override, args.examples)
+            model_dir = task.export(run_dir, target)
         except ExportRefused as exc:
             log.error("export of %s refused, %s left untouched: %s", run_dir.name, args.artifact_dir, exc)
             return FAILED

@@ -46,6 +46,7 @@ def load_config(path: Path, overrides: list[str] | None = None) -> Any:
     try:
         config = msgspec.convert(raw, task.config_type)
         task.check_config(config)
+        task.check_overrides(config, overrides)
     except FieldError as exc:
         raise ConfigError(f"{blame(path, overrides, exc.fields)}: {exc}") from exc
     except msgspec.ValidationError as exc:
@@ -60,8 +61,15 @@ def load_config(path: Path, overrides: list[str] | None = None) -> Any:
 
 
 def to_toml_dict(config: RunConfig) -> dict[str, Any]:
-    """The resolved config as a run directory's config.toml holds it."""
-    return msgspec.to_builtins(config)
+    """The resolved config as a run directory's config.toml holds it (TOML has no null: an unset
+    optional value is left out, and reads back as unset)."""
+    return _without_none(msgspec.to_builtins(config))
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    return value
 
 
 def blame(path: Path, overrides: list[str], fields: Iterable[str]) -> str:

@@ -10,7 +10,8 @@ import msgspec
 # numpy, torch and scikit-learn all accept seeds in this range (scikit-learn no larger).
 Seed = Annotated[int, msgspec.Meta(ge=0, le=2**32 - 1)]
 # A run directory is runs/<UTC time>-<name>: one path component, no spaces.
-Name = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+MODEL_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"  # also a model's directory and its name in the model repository
+Name = Annotated[str, msgspec.Meta(pattern=f"^{MODEL_NAME}$")]
 
 
 class FieldError(ValueError):

@@ -18,6 +18,7 @@ CONFIG_FILE = "config.toml"
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "predictions_test.csv"
 REPORT_FILE = "report.md"
+FAILED_FILE = "failed.json"  # beside a failed run's partial output: what stopped it
 LATEST = "latest"
 
 
@@ -48,9 +49,44 @@ def discard_if_empty(run_dir: Path) -> bool:
     return True
 
 
-def point_latest(run_dir: Path, task: str) -> None:
-    """`latest` names the newest run of any task, `latest-<task>` the newest of that task."""
-    for name in (LATEST, f"{LATEST}-{task}"):
+def mark_failed(run_dir: Path, exc: BaseException) -> None:
+    """Say in the run directory that the run failed and why, so nobody takes it for a run."""
+    reason = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    (run_dir / FAILED_FILE).write_text(json.dumps({"status": "failed", "error": reason}, indent=2) + "\n")
+
+
+def head_report(run_dir: Path, lines: list[str]) -> None:
+    """Put `lines` right under the report's title: the run's identity is the first thing read."""
+    path = run_dir / REPORT_FILE
+    if not path.is_file():
+        return
+    title, _, rest = path.read_text().partition("\n")
+    path.write_text("\n".join([title, "", *lines]) + rest)
+
+
+def unfinished_runs_section(root: Path) -> str:
+    """`make runs`: the run directories without metrics.json, failed (with why) or unfinished
+    (still running, or killed before they could say); export refuses them all."""
+    rows = []
+    for run_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
+        if (run_dir / METRICS_FILE).is_file():
+            continue
+        failed = run_dir / FAILED_FILE
+        status = "failed: " + json.loads(failed.read_text())["error"] if failed.is_file() else "unfinished or killed"
+        rows.append(f"| {run_dir.name} | {status.replace('|', '/')} |")
+    if not rows:
+        return ""
+    return (
+        "## Failed or unfinished runs (not listed above; export refuses them)\n\n| run | status |\n|---|---|\n"
+        + "\n".join(rows)
+        + "\n"
+    )
+
+
+def point_latest(run_dir: Path, task: str, config_name: str) -> None:
+    """`latest` names the newest run of any task, `latest-<task>` the newest of that task and
+    `latest-<config name>` the newest of that config (`make export RUN=latest-pattern-challenger`)."""
+    for name in dict.fromkeys((LATEST, f"{LATEST}-{task}", f"{LATEST}-{config_name}")):
         link = run_dir.parent / name
         tmp = run_dir.parent / f".{name}.tmp"
         tmp.unlink(missing_ok=True)
@@ -62,6 +98,11 @@ def resolve_run(run: str | None, root: Path) -> Path:
     path = root / (run or LATEST)
     if not path.exists() and run is not None and Path(run).exists():
         path = Path(run)
+    if (path / FAILED_FILE).is_file():
+        reason = json.loads((path / FAILED_FILE).read_text())["error"]
+        raise FileNotFoundError(
+            f"run {path} failed ({reason}): nothing to use; give a finished run listed by `make runs`"
+        )
     if not (path / METRICS_FILE).is_file():
         what = "no finished run" if path.exists() else "no run"
         raise FileNotFoundError(

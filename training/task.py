@@ -17,8 +17,19 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:  # scipy: only for the commands that check drift
     from training.drift.sample import DriftResult
+    from training.export.target import ExportTarget
 
 Metrics = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PromotionFigure:
+    """A headline figure (higher is better) the promotion gate compares between a candidate and the
+    model it would replace, and the drop it tolerates (absolute), with why that much."""
+
+    key: str  # in the headline (the artifact metadata's `metrics`)
+    label: str  # how messages and docs name it
+    tolerance: float
 
 
 class RunConfig(Protocol):
@@ -33,6 +44,9 @@ class RunConfig(Protocol):
 
     @property
     def seed(self) -> int: ...
+
+    @property
+    def serve_as(self) -> str | None: ...  # the model name `make export` writes, None for the task's
 
 
 ConfigT = TypeVar("ConfigT", bound=RunConfig)
@@ -67,6 +81,15 @@ def no_extra_figures(metrics: Metrics) -> dict[str, float]:
     return {}
 
 
+def no_subset(config: Any) -> list[str]:
+    """For a model whose configs always train and evaluate on all the data."""
+    return []
+
+
+def no_override_check(config: Any, overrides: list[str]) -> None:
+    """For a model whose config has no value that another one silently replaces."""
+
+
 @dataclass(frozen=True)
 class Task(Generic[ConfigT]):
     """One model, registered once. Its functions are `Lazy` entry points (or small functions that
@@ -82,9 +105,9 @@ class Task(Generic[ConfigT]):
     check_data: Callable[[ConfigT, Path | None, list[str]], None]
     # Runs the experiment into the run directory; returns its metrics (metrics.json).
     run: Callable[[ConfigT, Path], Metrics]
-    # Exports a finished run into artifact_dir/<name>/ behind the gate: (run_dir, artifact_dir,
-    # generated examples or None for the default). Raises ExportRefused.
-    export: Callable[[Path, Path, int | None], Path]
+    # Exports a finished run into target.model_dir behind the equivalence gate (the promotion gate
+    # has judged it already). Raises ExportRefused.
+    export: Callable[[Path, ExportTarget], Path]
     # The figures a run is judged by: the artifact metadata's `metrics` and tracking's headline.
     headline: Callable[[Metrics], Metrics]
     # The `make runs` sections (markdown) for the finished runs under a runs directory; [] if none.
@@ -93,3 +116,9 @@ class Task(Generic[ConfigT]):
     drift: Callable[[Path, Path, list[dict[str, Any]]], DriftResult]
     # Figures only experiment tracking keeps, beside the headline.
     tracked: Callable[[Metrics], dict[str, float]] = no_extra_figures
+    # The config values that make a run train or evaluate on part of the data, as `key=value`.
+    subset: Callable[[ConfigT], list[str]] = no_subset
+    # Raises FieldError for a `--set` override that would change nothing (e.g. a value the grid replaces).
+    check_overrides: Callable[[ConfigT, list[str]], None] = no_override_check
+    # The headline figures the promotion gate compares, each with the regression it tolerates.
+    promotion: tuple[PromotionFigure, ...] = ()

@@ -11,6 +11,8 @@ import httpx
 import pytest
 
 from contract.artifact import read_metadata
+from contract.text import TextProduct
+from inference.text_classification import TextClassificationRuntime
 from tests.conftest import ROOT, require
 from tests.server_process import Server, running_server
 
@@ -77,7 +79,7 @@ def test_unicode_text_is_served(server: Server) -> None:
 
 def test_models_lists_the_loaded_models_with_metadata(server: Server) -> None:
     models = httpx.get(server.url + "/models").json()
-    assert [m["name"] for m in models] == ["category", "pattern"]  # every committed artifact
+    assert [m["name"] for m in models] == ["category", "pattern", "pattern-challenger"]  # every committed artifact
     for model in models:
         expected = read_metadata(ROOT / "artifacts" / model["name"])
         assert model["version"] == expected.version
@@ -136,7 +138,9 @@ def test_logs_are_json_lines(server: Server) -> None:
 
     lines = [line for line in server.log().splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]
-    assert any(r["message"] == "models ready" and r["models"] == ["category", "pattern"] for r in records)
+    assert any(
+        r["message"] == "models ready" and r["models"] == ["category", "pattern", "pattern-challenger"] for r in records
+    )
 
 
 def test_serving_imports_neither_sklearn_nor_torch() -> None:
@@ -187,3 +191,24 @@ def test_api_contract_holds_under_schemathesis(server: Server, tmp_path: Path) -
     assert result.returncode == 0, result.stdout[-8000:]
     assert "No issues found" in result.stdout
     assert '"level":"ERROR"' not in server.log()
+
+
+def test_the_challenger_is_served_by_name_beside_the_champion(server: Server) -> None:
+    """/predict answers with the champion; the challenger answers on its own V2 route, each with the
+    label its own runtime gives (they disagree on this product, so the routes cannot be mixed up)."""
+    text = TextProduct("River Island Spotty Swing Dress", "Woven fabric;Floral trim;Regular fit")
+    expected = {
+        name: TextClassificationRuntime(ROOT / "artifacts" / name).predict([text]).labels[0]
+        for name in ("pattern", "pattern-challenger")
+    }
+    assert expected["pattern"] != expected["pattern-challenger"], expected
+    product = {"name": text.name, "description": text.description, "product_id": 1}
+    assert httpx.post(server.url + "/predict", json=[product]).json()[0]["pattern"] == expected["pattern"]
+    inputs = [
+        {"name": field, "shape": [1], "datatype": "BYTES", "data": [value]}
+        for field, value in (("name", text.name), ("description", text.description))
+    ]
+    answer = httpx.post(server.url + "/v2/models/pattern-challenger/infer", json={"inputs": inputs})
+    assert answer.status_code == 200, answer.text
+    label = next(o for o in answer.json()["outputs"] if o["name"] == "label")
+    assert label["data"] == [expected["pattern-challenger"]]

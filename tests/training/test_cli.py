@@ -224,7 +224,7 @@ def test_a_stopped_run_leaves_no_directory(
     for line in process.stderr:  # the run has its directory once it says so
         if "grid search" in line or "base fit" in line:
             break
-    assert any(p.name.endswith("-stopped") for p in runs.iterdir())
+    assert any(p.name.endswith("-stopped+search.n_jobs=1") for p in runs.iterdir())  # its overrides name it
     process.send_signal(sig)
     rest = process.communicate(timeout=120)[1]
     assert process.returncode == code

@@ -23,8 +23,9 @@ def test_default_config_is_the_prototype_procedure() -> None:
 
 
 def test_overrides_take_toml_values_and_nested_keys() -> None:
-    config = load_config(DEFAULT_CONFIG, ["model.alpha=0.01", "name=my-exp", 'search.grid={"clf__alpha"=[1.0]}'])
-    assert config.model.alpha == 0.01 and config.name == "my-exp"
+    # model.l1_ratio is no longer searched once the grid is replaced, so overriding it changes the model.
+    config = load_config(DEFAULT_CONFIG, ["model.l1_ratio=0.3", "name=my-exp", 'search.grid={"clf__alpha"=[1.0]}'])
+    assert config.model.l1_ratio == 0.3 and config.name == "my-exp"
     assert config.search.grid == {"clf__alpha": [1.0]}
 
 
@@ -35,7 +36,10 @@ def test_overrides_take_toml_values_and_nested_keys() -> None:
         ("model.alpha='x'", "Expected `float`, got `str` - at `$.model.alpha`"),
         ("nosuch.key=1", "unknown field `nosuch` (known here: name, task, seed, data, features, model,"),
         ("model.alpha.x=1", "'alpha' is not a config section"),
-        ("model.colour=1", "unknown field `colour` - at `$.model` (known here: loss, penalty, alpha, l1_ratio)"),
+        (
+            "model.colour=1",
+            "unknown field `colour` - at `$.model` (known here: loss, penalty, alpha, l1_ratio, class_weight)",
+        ),
         ("model.loss=hinge2", "Invalid enum value 'hinge2' - at `$.model.loss` (one of: 'hinge', 'log_loss',"),
         # Every numeric field with an impossible range is refused at load time, the field named.
         ("model.alpha=-1", "Expected `float` > 0.0 - at `$.model.alpha`"),

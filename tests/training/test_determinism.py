@@ -17,6 +17,7 @@ import pytest
 
 from contract.artifact import FORMAT_VERSION, METADATA_FILE, ONNX_FILE
 from tests.conftest import ROOT
+from training.export.target import ExportTarget
 from training.pattern.export.export import export_pattern_run
 
 EDA_SUBSET = ["--train-limit", "3000", "--test-limit", "1000", "--tsne-sample", "300"]
@@ -85,7 +86,7 @@ def test_export_of_the_same_run_twice_writes_the_same_metadata(
     """The CLI export (a fresh process) and this one (pytest's process, with many more of the
     project's modules imported, a later clock) must write identical files."""
     monkeypatch.setenv("DATA_DIR", env_with_data["DATA_DIR"])
-    again = export_pattern_run(prototype_run, tmp_path)
+    again = export_pattern_run(prototype_run, ExportTarget.of_run(prototype_run, tmp_path, "pattern"))
     assert _metadata_bytes(again) == _metadata_bytes(exported_artifacts / "pattern")
     raw = msgspec.json.decode((again / METADATA_FILE).read_bytes())
     assert raw["format_version"] == FORMAT_VERSION

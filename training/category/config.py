@@ -67,6 +67,7 @@ class CategoryConfig(msgspec.Struct, forbid_unknown_fields=True):
     data: CategoryData = msgspec.field(default_factory=CategoryData)
     train: CategoryTraining = msgspec.field(default_factory=CategoryTraining)
     evaluation: CategoryEvaluation = msgspec.field(default_factory=CategoryEvaluation)
+    serve_as: Name | None = None  # `make export` writes artifacts/<serve_as>/ (default: category, the champion)
 
     def __post_init__(self) -> None:
         if self.train.group_loss_weight and self.model.targets != "classes":
@@ -118,3 +119,13 @@ def _check_split(data: CategoryData) -> None:
             f"(every class needs a test image): use 0 (all {TEST_IMAGES} images) or at least {smallest}",
             "data.test_limit",
         )
+
+
+def subset_of(config: CategoryConfig) -> list[str]:
+    """The limits that make a run train or be tested on part of Fashion-MNIST (run identity)."""
+    data = config.data
+    return [
+        f"data.{key}={value}"
+        for key, value in (("train_limit", data.train_limit), ("test_limit", data.test_limit))
+        if value
+    ]

@@ -14,10 +14,12 @@ from contract.artifact import (
     ONNX_FILE,
     ArtifactMetadata,
     EquivalenceReport,
+    GateOverride,
     TrainingSource,
     sha256_of,
 )
 from contract.inputs import ImageInput, TextInput
+from training.identity import RunIdentity
 from training.task import RunConfig
 
 
@@ -27,10 +29,12 @@ def library_versions(libraries: list[str]) -> dict[str, str]:
     return {"python": f"{sys.version_info.major}.{sys.version_info.minor}"} | {lib: version(lib) for lib in libraries}
 
 
-def trained_from(config_name: str, seed: int) -> TrainingSource:
-    """The experiment config and seed, which anyone with the repository can train again; not the
-    run directory (`runs/<UTC time>-<name>`), which only exists where the model was trained."""
-    return TrainingSource(config=config_name, seed=seed)
+def trained_from(config: RunConfig, identity: RunIdentity) -> TrainingSource:
+    """The experiment config, seed and overrides, which anyone with the repository can train again;
+    not the run directory (`runs/<UTC time>-<name>`), which only exists where the model was trained."""
+    return TrainingSource(
+        config=identity.config, seed=config.seed, overrides=list(identity.overrides), subset=list(identity.subset)
+    )
 
 
 def artifact_metadata(
@@ -46,6 +50,8 @@ def artifact_metadata(
     libraries: list[str],
     metrics: dict[str, Any],
     tolerance: float,
+    identity: RunIdentity,
+    gate_override: GateOverride | None,
 ) -> ArtifactMetadata:
     """The metadata of the ONNX file in `staging`, with an empty equivalence report: enough for
     the runtime to load the candidate; the gate fills in the report (training.export.gate)."""
@@ -55,7 +61,7 @@ def artifact_metadata(
         name=name,
         task=kind,
         version=onnx_sha[:12],  # content-addressed: the same model always has the same version
-        trained_from=trained_from(config.name, config.seed),
+        trained_from=trained_from(config, identity),
         onnx_file=ONNX_FILE,
         onnx_sha256=onnx_sha,
         onnx_outputs=onnx_outputs,
@@ -65,4 +71,5 @@ def artifact_metadata(
         library_versions=library_versions(libraries),
         metrics=metrics,
         equivalence=EquivalenceReport(tolerance, []),
+        gate_override=gate_override,
     )

@@ -24,8 +24,36 @@ class DataConfig(msgspec.Struct, forbid_unknown_fields=True):
     labels: Annotated[list[NonEmpty], msgspec.Meta(min_length=2)]
 
 
+NgramRange = tuple[Annotated[int, msgspec.Meta(ge=1)], Annotated[int, msgspec.Meta(ge=1)]]
+
+
 class FeatureConfig(msgspec.Struct, forbid_unknown_fields=True):
     extra_stop_words: list[str]
+    # Set, and contract.text builds every term itself for training and serving alike: the text's
+    # words plus the name's word n-grams, each counted name_weight times. Unset: the prototype's
+    # vectorizer analyzer.
+    name_ngrams: NgramRange | None = None
+    name_weight: Annotated[int, msgspec.Meta(ge=1, le=10)] = 1
+    sublinear_tf: bool = False  # 1 + log(tf) instead of tf
+    min_df: Annotated[int, msgspec.Meta(ge=1)] = 1  # terms in fewer training products are dropped
+
+    def __post_init__(self) -> None:
+        pair = self.name_ngrams
+        if pair is not None and pair[0] > pair[1]:
+            raise FieldError(
+                f"features.name_ngrams={list(pair)}: write [min_n, max_n] with min_n <= max_n", "features.name_ngrams"
+            )
+        if pair is None and self.name_weight != 1:
+            raise FieldError(
+                f"features.name_weight={self.name_weight} weighs name terms, which only features.name_ngrams "
+                "builds: set features.name_ngrams (e.g. [1, 2]) or leave name_weight at 1",
+                "features.name_weight",
+                "features.name_ngrams",
+            )
+
+    @property
+    def builds_terms(self) -> bool:
+        return self.name_ngrams is not None
 
 
 class ModelConfig(msgspec.Struct, forbid_unknown_fields=True):
@@ -44,6 +72,8 @@ class ModelConfig(msgspec.Struct, forbid_unknown_fields=True):
     penalty: Literal["l2", "l1", "elasticnet"]
     alpha: Annotated[float, msgspec.Meta(gt=0.0)]  # 0 fails with the default learning rate ("optimal")
     l1_ratio: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 0.15
+    # "balanced": each class weighs n_samples / (n_classes * its count), so rare patterns count as much.
+    class_weight: Literal["balanced"] | None = None
 
 
 class SearchConfig(msgspec.Struct, forbid_unknown_fields=True):
@@ -51,6 +81,7 @@ class SearchConfig(msgspec.Struct, forbid_unknown_fields=True):
     n_jobs: int  # joblib: -1 every core, -2 all but one, ...; 0 means nothing
     verbose: Annotated[int, msgspec.Meta(ge=0)]
     grid: dict[NonEmpty, Annotated[list[Any], msgspec.Meta(min_length=1)]]
+    scoring: Literal["accuracy", "f1_macro"] = "accuracy"  # what the grid search maximises (the prototype: accuracy)
 
     def __post_init__(self) -> None:
         if self.n_jobs == 0:
@@ -75,6 +106,7 @@ class PatternConfig(msgspec.Struct, forbid_unknown_fields=True):
     model: ModelConfig
     search: SearchConfig
     evaluation: EvaluationConfig
+    serve_as: Name | None = None  # `make export` writes artifacts/<serve_as>/ (default: pattern, the champion)
 
     def __post_init__(self) -> None:
         repeated = sorted({label for label in self.data.labels if self.data.labels.count(label) > 1})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typing
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -11,10 +12,13 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import Pipeline
 
+from contract.text import SKLEARN_TOKEN_PATTERN, TextProduct, TextTerms, TokenizerSpec, product_text
 from training.fields import FieldError
 from training.pattern.config import ModelConfig, PatternConfig
 
 VECTORIZER_STEP = "tfidf_vect"
+# What a vectorizer with a callable analyzer ignores: the terms come from contract.text.
+_TERM_PARAMETERS = {"analyzer", "ngram_range", "token_pattern", "lowercase", "stop_words", "preprocessor", "tokenizer"}
 CLASSIFIER_STEP = "clf"
 
 
@@ -27,7 +31,7 @@ def build_pipeline(config: PatternConfig) -> Pipeline:
     model = config.model
     return Pipeline(
         [
-            (VECTORIZER_STEP, TfidfVectorizer(stop_words=stop_words(config))),
+            (VECTORIZER_STEP, _vectorizer(config)),
             (
                 CLASSIFIER_STEP,
                 SGDClassifier(
@@ -35,11 +39,35 @@ def build_pipeline(config: PatternConfig) -> Pipeline:
                     penalty=model.penalty,
                     alpha=model.alpha,
                     l1_ratio=model.l1_ratio,
+                    class_weight=model.class_weight,
                     random_state=config.seed,
                 ),
             ),
         ]
     )
+
+
+def _vectorizer(config: PatternConfig) -> TfidfVectorizer:
+    features = config.features
+    shared = {"sublinear_tf": features.sublinear_tf, "min_df": features.min_df}
+    if not features.builds_terms:  # the prototype's vectorizer (its defaults are scikit-learn's)
+        return TfidfVectorizer(stop_words=stop_words(config), **shared)
+    spec = TokenizerSpec(
+        token_pattern=SKLEARN_TOKEN_PATTERN,
+        lowercase=True,
+        stop_words=stop_words(config),
+        name_ngram_range=features.name_ngrams,
+        name_weight=features.name_weight,
+    )
+    return TfidfVectorizer(analyzer=TextTerms(spec), **shared)
+
+
+def model_inputs(pipeline: Pipeline, products: Sequence[TextProduct]) -> list[Any]:
+    """What `pipeline` is fit on and predicts from: the products themselves when contract.text
+    builds its terms (it reads the name apart), else the prototype's product text."""
+    if isinstance(pipeline[VECTORIZER_STEP].analyzer, TextTerms):
+        return list(products)
+    return [product_text(p.name, p.description) for p in products]
 
 
 def sklearn_value(value: Any) -> Any:
@@ -61,6 +89,12 @@ def check_grid(config: PatternConfig) -> None:
     for key, values in config.search.grid.items():
         field = f"search.grid.{key}"
         step, _, name = key.partition("__")
+        if config.features.builds_terms and step == VECTORIZER_STEP and name in _TERM_PARAMETERS:
+            raise FieldError(
+                f"{field}: the vectorizer counts the terms contract.text builds (features.name_ngrams is set), "
+                f"so {name} would change nothing: search something else, or leave features.name_ngrams unset",
+                field,
+            )
         if step not in pipeline.named_steps or key not in params:
             raise FieldError(
                 f"{field}: not a parameter of the pipeline: write {VECTORIZER_STEP}__<TfidfVectorizer parameter> "
@@ -95,3 +129,28 @@ def _value_problem(pipeline: Pipeline, step: str, name: str, value: Any, model_f
     except (ValueError, TypeError) as exc:
         return str(exc)
     return None
+
+
+# The config section whose values a grid key of each step replaces when the grid searches it.
+_SECTION_OF_STEP = {CLASSIFIER_STEP: ("model", ModelConfig)}
+
+
+def check_grid_overrides(config: PatternConfig, overrides: list[str]) -> None:
+    """Refuse a `--set` of a value the grid search replaces: the best grid value wins, so the
+    override would change nothing while the run's name says it did."""
+    searched: dict[str, str] = {}
+    for key in config.search.grid:
+        step, _, name = key.partition("__")
+        section = _SECTION_OF_STEP.get(step)
+        if section is not None and name in section[1].__struct_fields__:
+            searched[f"{section[0]}.{name}"] = key
+    for override in overrides:
+        field = override.partition("=")[0].strip()
+        grid_key = searched.get(field)
+        if grid_key is not None:
+            value = override.partition("=")[2].strip()
+            raise FieldError(
+                f"{field} changes nothing: the grid searches {grid_key} (search.grid.{grid_key}) and its best value "
+                f"replaces {field}; override the grid instead, e.g. --set search.grid.{grid_key}=[{value}]",
+                field,
+            )

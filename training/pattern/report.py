@@ -36,6 +36,14 @@ def _sections(run_id: str, m: dict[str, Any], grid: pd.DataFrame) -> list[str]:
         "| figure | value |",
         "|---|---|",
         f"| best mean {gs['n_splits']}-fold CV accuracy (grid search) | {gs['best_cv_accuracy']:.5f} |",
+        *(
+            [
+                f"| its mean {gs['n_splits']}-fold CV macro-F1 (the grid's choice: {gs['scoring']}) "
+                f"| {gs['best_cv_macro_f1']:.5f} |"
+            ]
+            if gs.get("scoring", "accuracy") != "accuracy"
+            else []
+        ),
         f"| {final['cv_folds']}-fold CV accuracy of the final model "
         f"| {final['cv_accuracy_mean']:.5f} ± {final['cv_accuracy_std']:.5f} |",
         f"| held-out accuracy ({holdout['fraction']:.0%} stratified split, {holdout['products']} products) "

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from training.identity import identity_of
 from training.runs import finished_runs
 
 
@@ -31,6 +32,7 @@ class RunSummary:
     holdout_accuracy: float
     holdout_macro_f1: float
     best_params: dict[str, Any]
+    flags: str  # what differs from the config as written (overrides, subset), or ""
 
 
 def summaries(root: Path) -> list[RunSummary]:
@@ -45,19 +47,23 @@ def summaries(root: Path) -> list[RunSummary]:
                 holdout_accuracy=metrics["holdout"]["accuracy"],
                 holdout_macro_f1=metrics["holdout"]["macro_f1"],
                 best_params=metrics["grid_search"]["best_params"],
+                flags=identity_of(metrics).flags(),
             )
         )
     return rows
 
 
 def comparison_table(rows: list[RunSummary]) -> str:
-    header = "| run | config | best CV acc | final CV acc | held-out acc | held-out macro-F1 | best params |"
-    lines = [header, "|---|---|---|---|---|---|---|"]
+    header = (
+        "| run | config | best CV acc | final CV acc | held-out acc | held-out macro-F1 | best params "
+        "| not as written |"
+    )
+    lines = [header, "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         params = ", ".join(f"{k}={v}" for k, v in sorted(r.best_params.items()))
         lines.append(
             f"| {r.run_id} | {r.config} | {r.best_cv:.5f} | {r.final_cv:.5f} | "
-            f"{r.holdout_accuracy:.4f} | {r.holdout_macro_f1:.4f} | {params} |"
+            f"{r.holdout_accuracy:.4f} | {r.holdout_macro_f1:.4f} | {params} | {r.flags or '-'} |"
         )
     return "\n".join(lines)
 

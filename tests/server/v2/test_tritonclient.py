@@ -22,7 +22,7 @@ from tests.server_process import Server, running_server
 from training.category.idx import Split
 from training.category.photos import as_photo, encode
 
-COPY = "pattern-challenger"  # a copy of artifacts/pattern/ under another name: a second model
+COPY = "pattern-copy"  # a copy of artifacts/pattern/ under another name: a second model
 
 
 @pytest.fixture(scope="module")

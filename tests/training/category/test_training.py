@@ -21,6 +21,8 @@ from training.category.experiment import load_model
 from training.category.export.export import export_category_run
 from training.config import load_config
 from training.export.gate import ExportRefused
+from training.export.target import ExportTarget
+from training.identity import identity_of
 
 CONFIG = ROOT / "training" / "configs" / "category-cnn-classes.toml"
 SMALL = ["data.train_limit=2000", "data.test_limit=500", "train.epochs=2", "model.width=8", "evaluation.photo_size=56"]
@@ -63,13 +65,40 @@ def test_runs_lists_category_runs(small_run: Path, env_with_data: dict[str, str]
     result = run_training(["runs"], {**env_with_data, "RUNS_DIR": str(small_run.parent)})
     assert result.returncode == 0, result.stderr
     assert "## Category runs" in result.stdout and small_run.name in result.stdout
-    assert "category-cnn-classes | cnn-8 on classes | 1 |" in result.stdout
+    assert "subset (data.train_limit=2000, data.test_limit=500)" in result.stdout  # flagged in its row
+    averages = result.stdout.split("## Category configs")[1]
+    assert "category-cnn-classes" not in averages  # a subset run is no seed of its config
+
+
+@pytest.mark.slow
+def test_the_subset_run_is_named_and_headed_by_its_overrides(small_run: Path) -> None:
+    identity = identity_of(json.loads((small_run / "metrics.json").read_text()))
+    assert identity.subset == ["data.train_limit=2000", "data.test_limit=500"] and not identity.standard
+    # The overrides name the run, shortened with a hash beyond 80 characters.
+    assert "-category-cnn-classes+data.train_limit=2000+data.test_limit=500+train.epochs=2" in small_run.name
+    report = (small_run / "report.md").read_text().splitlines()
+    assert report[2] == "> **Config** `category-cnn-classes`" and "`--set train.epochs=2`" in report[3]
+    assert report[4].startswith("> **Subset run**")
+
+
+@pytest.mark.slow
+def test_a_subset_run_is_not_exported_over_the_champion(
+    small_run: Path, tmp_path: Path, fashion_dir: Path, env_with_data: dict[str, str], monkeypatch
+) -> None:
+    monkeypatch.setenv("DATA_DIR", str(fashion_dir.parent))
+    champion = export_category_run(small_run, ExportTarget.of_run(small_run, tmp_path, "category"))
+    before = {p.name: p.read_bytes() for p in champion.iterdir()}
+    env = {**env_with_data, "DATA_DIR": str(fashion_dir.parent)}
+    result = run_training(["export", "--run", str(small_run), "--artifact-dir", str(tmp_path)], env)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "not its config as written (subset (data.train_limit=2000, data.test_limit=500)" in result.stderr
+    assert {p.name: p.read_bytes() for p in champion.iterdir()} == before
 
 
 @pytest.mark.slow
 def test_export_passes_the_gate_and_serves(small_run: Path, tmp_path: Path, fashion_dir: Path, monkeypatch) -> None:
     monkeypatch.setenv("DATA_DIR", str(fashion_dir.parent))
-    model_dir = export_category_run(small_run, tmp_path)
+    model_dir = export_category_run(small_run, ExportTarget.of_run(small_run, tmp_path, "category"))
     metadata = read_metadata(model_dir)
     assert metadata.task == "image-classification" and metadata.labels == list(GROUPS)
     assert isinstance(metadata.input, ImageInput) and metadata.input.height == 28
@@ -93,7 +122,7 @@ def test_gate_refuses_a_broken_network(small_run: Path, tmp_path: Path, fashion_
     with torch.no_grad():
         broken[-1].bias += torch.linspace(-3, 3, 10)  # type: ignore[index]  # a "conversion" that shifts the logits
     with pytest.raises(ExportRefused, match=r"test_images: \d+ labels differ"):
-        export_category_run(small_run, tmp_path, candidate=broken)
+        export_category_run(small_run, ExportTarget.of_run(small_run, tmp_path, "category"), candidate=broken)
     assert (current / "metadata.json").read_text() == "the current artifact"
     assert [p.name for p in tmp_path.iterdir()] == ["category"]  # no staging left behind
 
@@ -117,11 +146,19 @@ def test_export_twice_is_byte_identical_and_quiet(
     """The same run exported twice: the same model.onnx and metadata.json (nothing about the
     moment or the machine in it), and no `torchvision is not installed` notices."""
     monkeypatch.setenv("DATA_DIR", str(fashion_dir.parent))
-    first, second = export_category_run(small_run, tmp_path / "a"), export_category_run(small_run, tmp_path / "b")
+    first, second = (
+        export_category_run(small_run, ExportTarget.of_run(small_run, tmp_path / "a", "category")),
+        export_category_run(small_run, ExportTarget.of_run(small_run, tmp_path / "b", "category")),
+    )
     for name in ("model.onnx", "metadata.json"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     raw = msgspec.json.decode((first / "metadata.json").read_bytes())
-    assert raw["trained_from"] == {"config": "category-cnn-classes", "seed": 1}
+    assert raw["trained_from"] == {  # with what makes it not the config as written
+        "config": "category-cnn-classes",
+        "seed": 1,
+        "overrides": SMALL,
+        "subset": ["data.train_limit=2000", "data.test_limit=500"],
+    }
     assert not {"created_at", "source_run"} & set(raw)
     captured = capfd.readouterr()
     assert "torchvision" not in captured.out + captured.err + caplog.text

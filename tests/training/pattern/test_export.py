@@ -31,6 +31,7 @@ from contract.text import TextProduct, product_text
 from inference.text_classification import Predictions, TextClassificationRuntime
 from tests.conftest import ROOT, require
 from training.export.gate import ExportRefused
+from training.export.target import ExportTarget
 from training.pattern.data import load_products
 from training.pattern.export.equivalence import EquivalenceError, check_generated, check_products
 from training.pattern.export.export import export_pattern_run
@@ -148,7 +149,9 @@ def test_gate_refuses_a_broken_model_and_keeps_the_previous_artifact(
     floral = list(broken[-1].classes_).index("Floral")
     broken[-1].coef_[floral, broken[0].vocabulary_["floral"]] *= -1
     with pytest.raises(ExportRefused, match="labels differ"):
-        export_pattern_run(prototype_run, exported_artifacts, examples=20, candidate=broken)
+        export_pattern_run(
+            prototype_run, ExportTarget.of_run(prototype_run, exported_artifacts, "pattern", 20), candidate=broken
+        )
     after = {p.name: p.read_bytes() for p in (exported_artifacts / "pattern").iterdir()}
     assert after == before
     assert not [p for p in exported_artifacts.iterdir() if p.name.startswith(".")]

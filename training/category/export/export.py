@@ -25,26 +25,34 @@ from training.config import load_config
 from training.data import data_dir
 from training.export.metadata import artifact_metadata
 from training.export.staging import staged_export
+from training.export.target import ExportTarget
 from training.runs import CONFIG_FILE, read_metrics
 
 LIBRARIES = ["torch", "onnx", "onnxscript", "onnxruntime", "numpy", "pillow", "msgspec"]
 
 
-def export_category_run(run_dir: Path, artifact_dir: Path, candidate: nn.Module | None = None) -> Path:
-    """Export `run_dir` to `artifact_dir/category/`. The gate compares against the run's own
-    network; `candidate` exports another one instead (tests prove the gate refuses it)."""
+def export_category_run(run_dir: Path, target: ExportTarget, candidate: nn.Module | None = None) -> Path:
+    """Export `run_dir` to `target.model_dir`. The gate compares against the run's own network;
+    `candidate` exports another one instead (tests prove the gate refuses it)."""
     config = load_config(run_dir / CONFIG_FILE)
     assert isinstance(config, CategoryConfig), f"{run_dir} is not a category run"
     reference = GroupProbabilities(load_model(run_dir, config), config.model.targets)
     exported = reference if candidate is None else GroupProbabilities(candidate, config.model.targets)
     return staged_export(
-        artifact_dir, CATEGORY.name, lambda staging: _build(staging, run_dir, config, reference, exported)
+        target.artifact_dir, target.name, lambda staging: _build(staging, run_dir, config, reference, exported, target)
     )
 
 
-def _build(staging: Path, run_dir: Path, config: CategoryConfig, reference: nn.Module, exported: nn.Module) -> None:
+def _build(
+    staging: Path,
+    run_dir: Path,
+    config: CategoryConfig,
+    reference: nn.Module,
+    exported: nn.Module,
+    target: ExportTarget,
+) -> None:
     to_onnx(exported, staging / ONNX_FILE)
-    metadata = _metadata(staging, run_dir, config)
+    metadata = _metadata(staging, run_dir, config, target)
     write_metadata(staging, metadata)
     runtime = ImageClassificationRuntime(staging)
     data = load_data(data_dir(), CategoryData())  # the full official sets, whatever subset the run used
@@ -56,12 +64,12 @@ def _build(staging: Path, run_dir: Path, config: CategoryConfig, reference: nn.M
     GATE.record(staging, metadata, checks)
 
 
-def _metadata(staging: Path, run_dir: Path, config: CategoryConfig) -> ArtifactMetadata:
+def _metadata(staging: Path, run_dir: Path, config: CategoryConfig, target: ExportTarget) -> ArtifactMetadata:
     directory = data_dir() / config.data.directory
     files = [f"{name}.gz" for pair in SPLITS.values() for name in pair[:2]]
     return artifact_metadata(
         staging,
-        name=CATEGORY.name,
+        name=target.name,
         kind=CATEGORY.kind,
         config=config,
         onnx_outputs={"probabilities": OUTPUT_NAME},
@@ -71,4 +79,6 @@ def _metadata(staging: Path, run_dir: Path, config: CategoryConfig) -> ArtifactM
         libraries=LIBRARIES,
         metrics=category_headline(read_metrics(run_dir)),
         tolerance=GATE.tolerance,
+        identity=target.identity,
+        gate_override=target.gate_override,
     )

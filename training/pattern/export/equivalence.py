@@ -1,6 +1,6 @@
 """The pattern model's equivalence checks: the serving path must give scikit-learn's labels and probabilities.
 
-Reference: `pipeline.predict` / `predict_proba` on `product_text(name, description)`.
+Reference: `pipeline.predict` / `predict_proba` on what it was fit on (`model_inputs`).
 Candidate: the server's own `TextClassificationRuntime` on the raw name and description. Real products
 and hypothesis-generated Unicode text must both agree; a failure names the worst product.
 
@@ -22,11 +22,11 @@ from hypothesis.internal.conjecture import providers
 from sklearn.pipeline import Pipeline
 
 from contract.artifact import EquivalenceCheck
-from contract.text import TextProduct, product_text
+from contract.text import TextProduct
 from inference.text_classification import Predictions
 from training.export.gate import Gate
 from training.pattern.export.generated_text import product_batches
-from training.pattern.pipeline import VECTORIZER_STEP
+from training.pattern.pipeline import VECTORIZER_STEP, model_inputs
 
 # scikit-learn computes in float64, the graph in float32: 1e-5 covers the rounding, no more.
 GATE = Gate(tolerance=1e-5)
@@ -57,9 +57,9 @@ class _Comparison:
 def compare(reference: Pipeline, runtime: TextRuntime, products: Sequence[TextProduct]) -> _Comparison:
     if list(reference.classes_) != runtime.labels:
         raise EquivalenceError(f"label order differs: sklearn {list(reference.classes_)} vs onnx {runtime.labels}")
-    texts = [product_text(p.name, p.description) for p in products]
-    expected_labels = reference.predict(texts)
-    expected_proba = reference.predict_proba(texts)
+    inputs = model_inputs(reference, products)
+    expected_labels = reference.predict(inputs)
+    expected_proba = reference.predict_proba(inputs)
     got = runtime.predict(products)
     mismatched = np.flatnonzero(expected_labels != np.asarray(got.labels, dtype=object))
     diff = np.abs(expected_proba - got.probabilities).max(axis=1)

@@ -23,6 +23,7 @@ from training.data import data_dir
 from training.export.gate import ExportRefused
 from training.export.metadata import artifact_metadata
 from training.export.staging import staged_export
+from training.export.target import ExportTarget
 from training.pattern.config import PatternConfig
 from training.pattern.data import TEXT_FIELDS, load_data
 from training.pattern.export.equivalence import GATE, EquivalenceError, check_generated, check_products
@@ -45,32 +46,29 @@ DEFAULT_GENERATED_EXAMPLES = 400
 LIBRARIES = ["scikit-learn", "skl2onnx", "onnx", "onnxruntime", "numpy", "msgspec"]
 
 
-def export_pattern_run(
-    run_dir: Path, artifact_dir: Path, examples: int | None = None, candidate: Pipeline | None = None
-) -> Path:
-    """Export `run_dir` to `artifact_dir/pattern/`. The gate always compares against the
-    run's own pipeline; `candidate` converts another one instead (tests use it to prove
-    the gate rejects a broken conversion)."""
+def export_pattern_run(run_dir: Path, target: ExportTarget, candidate: Pipeline | None = None) -> Path:
+    """Export `run_dir` to `target.model_dir`. The gate always compares against the run's own
+    pipeline; `candidate` converts another one instead (tests use it to prove the gate rejects
+    a broken conversion)."""
     config = load_config(run_dir / CONFIG_FILE)
     assert isinstance(config, PatternConfig), f"{run_dir} is not a pattern run"
     reference = load_model(run_dir)
-    examples = examples or DEFAULT_GENERATED_EXAMPLES
     try:
         return staged_export(
-            artifact_dir,
-            PATTERN.name,
-            lambda staging: _build(staging, run_dir, config, reference, candidate or reference, examples),
+            target.artifact_dir,
+            target.name,
+            lambda staging: _build(staging, run_dir, config, reference, candidate or reference, target),
         )
     except (EquivalenceError, UnsupportedPipeline) as exc:
         raise ExportRefused(str(exc)) from exc
 
 
 def _build(
-    staging: Path, run_dir: Path, config: PatternConfig, pipeline: Pipeline, candidate: Pipeline, examples: int
+    staging: Path, run_dir: Path, config: PatternConfig, pipeline: Pipeline, candidate: Pipeline, target: ExportTarget
 ) -> None:
     model, spec = convert_pipeline(candidate)
     onnx.save(model, staging / ONNX_FILE)
-    metadata = _metadata(staging, run_dir, config, pipeline, spec)
+    metadata = _metadata(staging, run_dir, config, pipeline, spec, target)
     write_metadata(staging, metadata)
 
     runtime = TextClassificationRuntime(staging)
@@ -80,7 +78,7 @@ def _build(
         check_products("test_products", pipeline, runtime, test.products),
     ]
     log.info("real products agree: %s", [(c.name, c.products, f"{c.max_abs_probability_diff:.2g}") for c in checks])
-    checks.append(check_generated(pipeline, runtime, examples))
+    checks.append(check_generated(pipeline, runtime, target.examples or DEFAULT_GENERATED_EXAMPLES))
     log.info(
         "generated text agrees: %d products, max |Δp| %.2g", checks[-1].products, checks[-1].max_abs_probability_diff
     )
@@ -88,12 +86,12 @@ def _build(
 
 
 def _metadata(
-    staging: Path, run_dir: Path, config: PatternConfig, pipeline: Pipeline, spec: TokenizerSpec
+    staging: Path, run_dir: Path, config: PatternConfig, pipeline: Pipeline, spec: TokenizerSpec, target: ExportTarget
 ) -> ArtifactMetadata:
     root = data_dir()
     return artifact_metadata(
         staging,
-        name=PATTERN.name,
+        name=target.name,
         kind=PATTERN.kind,
         config=config,
         onnx_outputs={"label": LABEL_OUTPUT, "probabilities": PROBABILITIES_OUTPUT},
@@ -112,4 +110,6 @@ def _metadata(
         libraries=LIBRARIES,
         metrics=pattern_headline(read_metrics(run_dir)),
         tolerance=GATE.tolerance,
+        identity=target.identity,
+        gate_override=target.gate_override,
     )

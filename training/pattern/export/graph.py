@@ -15,6 +15,8 @@ label is rewired to the scores.
 
 from __future__ import annotations
 
+import copy
+
 import onnx
 from onnx.utils import Extractor
 from skl2onnx import convert_sklearn
@@ -22,7 +24,7 @@ from skl2onnx.common.data_types import StringTensorType
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
 
-from contract.text import TokenizerSpec
+from contract.text import TextTerms, TokenizerSpec
 from training.pattern.pipeline import CLASSIFIER_STEP, VECTORIZER_STEP
 
 TOKENS_INPUT = "tokens"
@@ -38,6 +40,8 @@ class UnsupportedPipeline(Exception):
 
 
 def tokenizer_spec(vectorizer: TfidfVectorizer) -> TokenizerSpec:
+    if isinstance(vectorizer.analyzer, TextTerms):  # contract.text builds the terms: its spec is the contract
+        return vectorizer.analyzer.spec
     unsupported = {
         "analyzer": (vectorizer.analyzer, "word"),
         "strip_accents": (vectorizer.strip_accents, None),
@@ -57,12 +61,24 @@ def tokenizer_spec(vectorizer: TfidfVectorizer) -> TokenizerSpec:
 def convert_pipeline(pipeline: Pipeline) -> tuple[onnx.ModelProto, TokenizerSpec]:
     spec = tokenizer_spec(pipeline[VECTORIZER_STEP])
     full = convert_sklearn(
-        pipeline,
+        _convertible(pipeline, spec),
         initial_types=[("text", StringTensorType([None, 1]))],
         options={id(pipeline[CLASSIFIER_STEP]): {"zipmap": False}},
         target_opset=TARGET_OPSET,
     )
     return _from_tokens(full), spec
+
+
+def _convertible(pipeline: Pipeline, spec: TokenizerSpec) -> Pipeline:
+    """skl2onnx cannot convert a callable analyzer. When contract.text builds the terms, the graph's
+    `TfIdfVectorizer` must count whole terms: a copy of the fitted vectorizer that claims to be a
+    unigram word analyzer converts to exactly that (its vocabulary and idf unchanged), and the
+    front-end it would add is cut off anyway."""
+    if not spec.builds_terms:
+        return pipeline
+    stand_in = copy.copy(pipeline[VECTORIZER_STEP])
+    stand_in.set_params(analyzer="word", ngram_range=(1, 1), tokenizer=None, preprocessor=None, stop_words=None)
+    return Pipeline([(VECTORIZER_STEP, stand_in), (CLASSIFIER_STEP, pipeline[CLASSIFIER_STEP])])
 
 
 def _from_tokens(full: onnx.ModelProto) -> onnx.ModelProto:
