@@ -108,14 +108,24 @@ def _macro_f1(truth: np.ndarray, predicted: np.ndarray, labels: list[str]) -> fl
 
 
 def _bootstrap_gain(truth: np.ndarray, pa: np.ndarray, pb: np.ndarray, labels: list[str]) -> tuple[float, float]:
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
-    n = len(truth)
-    gains = []
-    for _ in range(BOOTSTRAP_SAMPLES):
-        i = rng.integers(0, n, n)
-        gains.append(_macro_f1(truth[i], pb[i], labels) - _macro_f1(truth[i], pa[i], labels))
+    codes = {label: i for i, label in enumerate(labels)}
+    t, a, b = (np.array([codes[v] for v in values]) for values in (truth, pa, pb))
+    rows = np.random.default_rng(BOOTSTRAP_SEED).integers(0, len(t), (BOOTSTRAP_SAMPLES, len(t)))
+    gains = macro_f1_rows(t[rows], b[rows], len(labels)) - macro_f1_rows(t[rows], a[rows], len(labels))
     low, high = np.percentile(gains, [2.5, 97.5])
     return float(low), float(high)
+
+
+def macro_f1_rows(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
+    """scikit-learn's macro-F1 (zero_division=0, every class counted) of each row of label codes,
+    from one confusion matrix per row: 4,000 resamples take a second instead of a minute."""
+    samples = truth.shape[0]
+    cells = (np.arange(samples)[:, None] * classes * classes + truth * classes + predicted).ravel()
+    confusion = np.bincount(cells, minlength=samples * classes * classes).reshape(samples, classes, classes)
+    true_positive = np.diagonal(confusion, axis1=1, axis2=2)
+    support_and_predicted = confusion.sum(axis=2) + confusion.sum(axis=1)  # 2tp + fp + fn
+    f1 = np.where(support_and_predicted > 0, 2 * true_positive / np.maximum(support_and_predicted, 1), 0.0)
+    return f1.mean(axis=1)
 
 
 def comparison_markdown(comparisons: list[Comparison]) -> str:
