@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from inference.predictions import Predictions
 from server.batching import Entry, MicroBatcher
+from server.capacity import has_room
 from server.metrics.model import ModelMetrics
 from server.metrics.shadow import ERROR, QUEUE_FULL, SHUTDOWN, ShadowMetrics
 
@@ -45,7 +46,6 @@ class Mirror:
         self.model = model
         self.shadow = shadow
         self.limit = limit  # items in shadow scoring at once (max_shadow_items)
-        self.in_use = 0
         self.metrics = ShadowMetrics(model, shadow, labels)
         self._predict = predict  # the shadow's micro-batcher: its own model thread
         self._tasks: dict[asyncio.Task[None], int] = {}  # kept: a task only the loop references may be collected
@@ -53,13 +53,12 @@ class Mirror:
 
     def submit(self, loop: asyncio.AbstractEventLoop, items: list[Any], answers: list[str]) -> None:
         """Scores `items` with the shadow later, against the model's `answers`; drops them (counted)
-        when the shadow already holds its limit. As Capacity: a batch over the limit is still taken
-        when nothing is in shadow scoring, or large batches would never be compared."""
+        when the shadow already holds its limit (the model queues' rule, server/capacity.py: a batch
+        over the limit is still taken when nothing is in shadow scoring)."""
         count = len(items)
-        if self.in_use and self.in_use + count > self.limit:
+        if not has_room(self.in_use, count, self.limit):
             self.metrics.dropped(QUEUE_FULL, count)
             return
-        self.in_use += count
         task = loop.create_task(self._score(items, answers))
         self._tasks[task] = count
         task.add_done_callback(self._forget)
@@ -74,7 +73,12 @@ class Mirror:
         self.metrics.observe(answers, predictions.labels)
 
     def _forget(self, task: asyncio.Task[None]) -> None:
-        self.in_use -= self._tasks.pop(task)
+        del self._tasks[task]
+
+    @property
+    def in_use(self) -> int:
+        """Items in shadow scoring: those of the pending tasks."""
+        return sum(self._tasks.values())
 
     def _log_error(self, exc: Exception) -> None:
         now = time.monotonic()

@@ -1,10 +1,14 @@
-"""Running the project's commands in tests: a clean environment, the one error line a mistake
-prints, and the options a help text documents."""
+"""Running the project's commands in tests: a clean environment, what a module imports, the one
+error line a mistake prints, and the options a help text documents."""
 
 from __future__ import annotations
 
+import ast
 import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 LOG_ERROR = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} level=ERROR logger=training ")
 
@@ -12,6 +16,14 @@ LOG_ERROR = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} level=ERROR logge
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("CATALOGUE_DEBUG", "MLFLOW_TRACKING_URI", "DATABASE_URL")}
     return env | extra
+
+
+def modules_imported_by(code: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of `modules` are loaded after running `code` in a fresh interpreter (from the project root)."""
+    script = f"import sys; {code}; print(sorted(m for m in {modules!r} if m in sys.modules))"
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True)
+    return ast.literal_eval(out.stdout.strip())
 
 
 def the_error(stderr: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from training.fields import FieldError
+from training.fields import FieldError, override_parts
 from training.task import RunConfig
 from training.tasks import TASKS
 
@@ -77,7 +77,7 @@ def blame(path: Path, overrides: list[str], fields: Iterable[str]) -> str:
     applied), or else the file: where the user has to fix the value."""
     fields = list(fields)
     for override in reversed(overrides):
-        key = override.partition("=")[0].strip()
+        key = override_parts(override)[0]
         for field in fields:
             if key == field or field.startswith(key + ".") or key.startswith(field + "."):
                 return f"--set {override}"

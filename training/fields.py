@@ -14,6 +14,12 @@ MODEL_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"  # also a model's directory and its n
 Name = Annotated[str, msgspec.Meta(pattern=f"^{MODEL_NAME}$")]
 
 
+def override_parts(override: str) -> tuple[str, str]:
+    """A `--set key.path=value` as (key.path, value), stripped: how every reader of overrides splits them."""
+    key, _, value = override.partition("=")
+    return key.strip(), value.strip()
+
+
 class FieldError(ValueError):
     """A value that cannot work, given the others. `fields` are the dotted names involved;
     the message names them and says what would work."""

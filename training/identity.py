@@ -11,6 +11,8 @@ from typing import Any
 
 import msgspec
 
+from training.fields import override_parts
+
 RUN_KEY = "run"  # metrics.json: {"run": {"config": ..., "overrides": [...], "subset": [...]}}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._,=+-]+")
 _DROPPED = re.compile(r"[\[\]\"' ]+")  # TOML list and string punctuation: noise in a directory name
@@ -30,7 +32,7 @@ class RunIdentity(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def suffix(self) -> str:
         """The overrides in a run directory's name (`<time>-<config>+<overrides>`); a renaming
         override is already the config part. Long ones are shortened, with a hash to stay distinct."""
-        kept = [o for o in self.overrides if o.partition("=")[0].strip() != "name"]
+        kept = [o for o in self.overrides if override_parts(o)[0] != "name"]
         if not kept:
             return ""
         text = _UNSAFE.sub("_", _DROPPED.sub("", "+".join(kept)))
@@ -41,7 +43,7 @@ class RunIdentity(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def variant(self) -> str:
         """The config and what its overrides changed, except the seed: runs of one variant are
         seeds of one experiment, averaged together by `make runs`."""
-        changed = [o for o in self.overrides if o.partition("=")[0].strip() not in ("seed", "name")]
+        changed = [o for o in self.overrides if override_parts(o)[0] not in ("seed", "name")]
         return " ".join([self.config, *changed])
 
     def flags(self) -> str:

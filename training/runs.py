@@ -55,6 +55,12 @@ def mark_failed(run_dir: Path, exc: BaseException) -> None:
     (run_dir / FAILED_FILE).write_text(json.dumps({"status": "failed", "error": reason}, indent=2) + "\n")
 
 
+def failure_of(run_dir: Path) -> str | None:
+    """Why the run failed, if it says it did (mark_failed)."""
+    path = run_dir / FAILED_FILE
+    return json.loads(path.read_text())["error"] if path.is_file() else None
+
+
 def head_report(run_dir: Path, lines: list[str]) -> None:
     """Put `lines` right under the report's title: the run's identity is the first thing read."""
     path = run_dir / REPORT_FILE
@@ -71,8 +77,8 @@ def unfinished_runs_section(root: Path) -> str:
     for run_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
         if (run_dir / METRICS_FILE).is_file():
             continue
-        failed = run_dir / FAILED_FILE
-        status = "failed: " + json.loads(failed.read_text())["error"] if failed.is_file() else "unfinished or killed"
+        failure = failure_of(run_dir)
+        status = "unfinished or killed" if failure is None else f"failed: {failure}"
         rows.append(f"| {run_dir.name} | {status.replace('|', '/')} |")
     if not rows:
         return ""
@@ -98,8 +104,8 @@ def resolve_run(run: str | None, root: Path) -> Path:
     path = root / (run or LATEST)
     if not path.exists() and run is not None and Path(run).exists():
         path = Path(run)
-    if (path / FAILED_FILE).is_file():
-        reason = json.loads((path / FAILED_FILE).read_text())["error"]
+    reason = failure_of(path)
+    if reason is not None:
         raise FileNotFoundError(
             f"run {path} failed ({reason}): nothing to use; give a finished run listed by `make runs`"
         )

@@ -105,7 +105,7 @@ class Task(Generic[ConfigT]):
     check_data: Callable[[ConfigT, Path | None, list[str]], None]
     # Runs the experiment into the run directory; returns its metrics (metrics.json).
     run: Callable[[ConfigT, Path], Metrics]
-    # Exports a finished run into target.model_dir behind the equivalence gate (the promotion gate
+    # Exports a finished run into target.artifact_dir / target.name behind the equivalence gate (the promotion gate
     # has judged it already). Raises ExportRefused.
     export: Callable[[Path, ExportTarget], Path]
     # The figures a run is judged by: the artifact metadata's `metrics` and tracking's headline.

@@ -3,7 +3,7 @@ bucket and written once per bucket."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,19 @@ class LabelChildren:
         if child is None:
             child = self._children[labels] = self._metric.labels(*labels)
         return child
+
+
+def inc_per_label(child_of: Callable[[str], Any], labels: Sequence[str]) -> None:
+    """One increment per distinct label of a model call (`child_of(label)` is its counter child):
+    one mmap write per label instead of one per item."""
+    if len(labels) == 1:
+        child_of(labels[0]).inc()
+        return
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    for label, count in counts.items():
+        child_of(label).inc(count)
 
 
 def observe_many(child: Any, values: Sequence[float] | np.ndarray) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from server.metrics.bulk import observe_many
+from server.metrics.bulk import inc_per_label, observe_many
 from server.metrics.definitions import BATCH_PRODUCTS, CONFIDENCE, INFERENCE_SECONDS, PREDICTIONS, PRODUCTS_PER_REQUEST
 
 
@@ -31,14 +31,7 @@ class ModelMetrics:
     def observe_predictions(self, labels: list[str], confidences: np.ndarray) -> None:
         """The predicted labels and top probabilities of one model call."""
         self.observe_confidence(confidences)
-        if len(labels) == 1:
-            self._predictions[labels[0]].inc()
-            return
-        counts: dict[str, int] = {}
-        for label in labels:
-            counts[label] = counts.get(label, 0) + 1
-        for label, count in counts.items():
-            self._predictions[label].inc(count)
+        inc_per_label(self._predictions.__getitem__, labels)
 
     def observe_confidence(self, confidences: np.ndarray) -> None:
         observe_many(self._confidence, confidences)

@@ -3,11 +3,9 @@ registering the models imports none of the heavy libraries."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import fields
 
-from tests.conftest import ROOT
+from tests.command_line import modules_imported_by
 from training.task import Lazy
 from training.tasks import TASKS
 
@@ -21,9 +19,4 @@ def test_every_lazy_entry_point_resolves_to_a_function() -> None:
 
 
 def test_registering_the_models_imports_no_heavy_library() -> None:
-    code = (
-        "import sys, training.tasks; "
-        "print(sorted(m for m in ('sklearn', 'torch', 'pandas', 'matplotlib') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert modules_imported_by("import training.tasks", ("sklearn", "torch", "pandas", "matplotlib")) == []

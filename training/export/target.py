@@ -19,10 +19,6 @@ class ExportTarget:
     gate_override: GateOverride | None = None
     examples: int | None = None  # generated Unicode texts the gate checks (text models; None: the model's default)
 
-    @property
-    def model_dir(self) -> Path:
-        return self.artifact_dir / self.name
-
     @classmethod
     def of_run(cls, run_dir: Path, artifact_dir: Path, name: str, examples: int | None = None) -> ExportTarget:
         """A finished run exported as `name`, with no gate override (what tests and scripts use)."""

@@ -34,8 +34,6 @@ class FeatureConfig(msgspec.Struct, forbid_unknown_fields=True):
     # vectorizer analyzer.
     name_ngrams: NgramRange | None = None
     name_weight: Annotated[int, msgspec.Meta(ge=1, le=10)] = 1
-    sublinear_tf: bool = False  # 1 + log(tf) instead of tf
-    min_df: Annotated[int, msgspec.Meta(ge=1)] = 1  # terms in fewer training products are dropped
 
     def __post_init__(self) -> None:
         pair = self.name_ngrams

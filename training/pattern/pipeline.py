@@ -13,7 +13,7 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import Pipeline
 
 from contract.text import SKLEARN_TOKEN_PATTERN, TextProduct, TextTerms, TokenizerSpec, product_text
-from training.fields import FieldError
+from training.fields import FieldError, override_parts
 from training.pattern.config import ModelConfig, PatternConfig
 
 VECTORIZER_STEP = "tfidf_vect"
@@ -49,9 +49,8 @@ def build_pipeline(config: PatternConfig) -> Pipeline:
 
 def _vectorizer(config: PatternConfig) -> TfidfVectorizer:
     features = config.features
-    shared = {"sublinear_tf": features.sublinear_tf, "min_df": features.min_df}
     if not features.builds_terms:  # the prototype's vectorizer (its defaults are scikit-learn's)
-        return TfidfVectorizer(stop_words=stop_words(config), **shared)
+        return TfidfVectorizer(stop_words=stop_words(config))
     spec = TokenizerSpec(
         token_pattern=SKLEARN_TOKEN_PATTERN,
         lowercase=True,
@@ -59,7 +58,7 @@ def _vectorizer(config: PatternConfig) -> TfidfVectorizer:
         name_ngram_range=features.name_ngrams,
         name_weight=features.name_weight,
     )
-    return TfidfVectorizer(analyzer=TextTerms(spec), **shared)
+    return TfidfVectorizer(analyzer=TextTerms(spec))
 
 
 def model_inputs(pipeline: Pipeline, products: Sequence[TextProduct]) -> list[Any]:
@@ -145,10 +144,9 @@ def check_grid_overrides(config: PatternConfig, overrides: list[str]) -> None:
         if section is not None and name in section[1].__struct_fields__:
             searched[f"{section[0]}.{name}"] = key
     for override in overrides:
-        field = override.partition("=")[0].strip()
+        field, value = override_parts(override)
         grid_key = searched.get(field)
         if grid_key is not None:
-            value = override.partition("=")[2].strip()
             raise FieldError(
                 f"{field} changes nothing: the grid searches {grid_key} (search.grid.{grid_key}) and its best value "
                 f"replaces {field}; override the grid instead, e.g. --set search.grid.{grid_key}=[{value}]",

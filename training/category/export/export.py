@@ -32,7 +32,7 @@ LIBRARIES = ["torch", "onnx", "onnxscript", "onnxruntime", "numpy", "pillow", "m
 
 
 def export_category_run(run_dir: Path, target: ExportTarget, candidate: nn.Module | None = None) -> Path:
-    """Export `run_dir` to `target.model_dir`. The gate compares against the run's own network;
+    """Export `run_dir` to `target.artifact_dir / target.name`. The gate compares against the run's own network;
     `candidate` exports another one instead (tests prove the gate refuses it)."""
     config = load_config(run_dir / CONFIG_FILE)
     assert isinstance(config, CategoryConfig), f"{run_dir} is not a category run"

@@ -47,7 +47,7 @@ LIBRARIES = ["scikit-learn", "skl2onnx", "onnx", "onnxruntime", "numpy", "msgspe
 
 
 def export_pattern_run(run_dir: Path, target: ExportTarget, candidate: Pipeline | None = None) -> Path:
-    """Export `run_dir` to `target.model_dir`. The gate always compares against the run's own
+    """Export `run_dir` to `target.artifact_dir / target.name`. The gate always compares against the run's own
     pipeline; `candidate` converts another one instead (tests use it to prove the gate rejects
     a broken conversion)."""
     config = load_config(run_dir / CONFIG_FILE)
