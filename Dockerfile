@@ -12,9 +12,12 @@ COPY pyproject.toml requirements.lock ./
 COPY contract ./contract
 COPY inference ./inference
 COPY server ./server
-# Serving dependencies only (no extras), pinned by the lock file.
+# Serving dependencies only (no extras), pinned by the lock file. drf-spectacular-sidecar is a
+# Django app by packaging, and the server only reads its Swagger UI files (server/rest/docs.py):
+# Django and its two dependencies (~55 MB) go. pip and setuptools are not needed to serve.
 RUN python -m venv /opt/venv \
-    && /opt/venv/bin/pip install -c requirements.lock .
+    && /opt/venv/bin/pip install -c requirements.lock . \
+    && /opt/venv/bin/pip uninstall --yes django asgiref sqlparse setuptools pip
 
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin app

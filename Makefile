@@ -13,14 +13,17 @@ USERS ?= 20
 SPAWN_RATE ?= 10
 DURATION ?= 30s
 LOADTEST_OUT ?= loadtest/reports
+IMAGE ?= catalogue-ml
+# docker where an engine answers, else podman (deploy/image/build.sh installs it); evaluated when used.
+ENGINE ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo podman)
 export DATA_DIR
 
 .DEFAULT_GOAL := help
-.PHONY: help install train export compare runs report eda drift serve test test-fast lint loadtest bench clean
+.PHONY: help install train export compare runs report eda drift serve image image-smoke test test-fast lint loadtest bench clean
 
 help: ## this list (the default target); variables are set as `make <target> NAME=value`
 	@echo "usage: make <target> [NAME=value ...]   (data sets: DATA_DIR=$(DATA_DIR))"
-	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / { printf "  %-9s %s\n", $$1, $$2 }' $(firstword $(MAKEFILE_LIST))
+	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / { printf "  %-11s %s\n", $$1, $$2 }' $(firstword $(MAKEFILE_LIST))
 
 install: $(BIN)/activate ## create .venv (PYTHON=python3.11) with the pinned serving, training and dev dependencies
 	$(BIN)/pip install --quiet --upgrade "pip==26.3"
@@ -43,6 +46,12 @@ compare: ## two pattern runs on the same held-out products with paired tests (A=
 
 serve: ## serve the API with gunicorn (PORT=8000, WORKERS=cores, HOST=0.0.0.0 the bind address)
 	PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c python:server.gunicorn_conf 'server.app:create_server()'
+
+image: ## build the serving image from the Dockerfile (ENGINE=docker|podman, IMAGE=catalogue-ml); prints its size
+	ENGINE=$(ENGINE) IMAGE=$(IMAGE) deploy/image/build.sh
+
+image-smoke: ## run the image as its user: its files, the brief's example, probes, /models, V2, SIGTERM exit
+	$(PYTHON) deploy/image/smoke.py --engine $(ENGINE) --image $(IMAGE)
 
 test: ## run every test, as CI does (PYTEST_ARGS="-q -k drift" passes arguments; needs DATA_DIR)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -72,6 +72,10 @@ def test_ci_commands_unchanged() -> None:
         ".venv/bin/lint-imports",
     ]
     serve = run_make(["-n", "serve", "PORT=8123", "WORKERS=3"]).stdout
+    image = run_make(["-n", "image", "ENGINE=podman"]).stdout.strip()
+    assert image == "ENGINE=podman IMAGE=catalogue-ml deploy/image/build.sh"
+    smoke = run_make(["-n", "image-smoke", "ENGINE=podman", "PYTHON=python3"]).stdout.strip()
+    assert smoke == "python3 deploy/image/smoke.py --engine podman --image catalogue-ml"
     assert "PORT=8123 WORKERS=3 .venv/bin/gunicorn -c python:server.gunicorn_conf" in serve
 
 
