@@ -11,13 +11,18 @@ import re
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 from sqlalchemy.exc import DBAPIError
 
 from catalog.connection import explain, make_engine, safe_url
 from catalog.errors import CatalogError
-from catalog.schema import create_schema
+from catalog.photos import FetchSettings
+from catalog.schema import add_failure_table, create_schema
+
+if TYPE_CHECKING:
+    from catalog.scoring import ScoreReport
 
 PROG = "catalog"
 DEBUG_ENV = "CATALOGUE_DEBUG"
@@ -88,18 +93,25 @@ def _parser() -> argparse.ArgumentParser:
     extract.set_defaults(handler=_extract)
     score = sub.add_parser(
         "score",
-        help="score every unscored product with the exported pattern model",
-        description="Run the exported pattern model over every product not yet scored by this model version and "
-        "upsert product_prediction, committing chunk by chunk: a re-run scores nothing twice, a killed run "
-        "resumes where it stopped.",
+        help="score every unscored product with an exported model (pattern: text; category: its photo)",
+        description="Run an exported model over every product not yet scored by this model version and upsert "
+        "product_prediction, committing chunk by chunk: a re-run scores nothing twice, a killed run resumes where "
+        "it stopped. A text model reads title and description; an image model fetches each product's image-index-0 "
+        "URL (http, https, file) on a pool of threads. A product whose photo is missing, unreachable, too large or "
+        "corrupt gets no prediction but a scoring_failure row with the reason; the next run tries it again, up to "
+        "--max-attempts times.",
         epilog=EPILOG,
+    )
+    score.add_argument(
+        "--model",
+        default="pattern",
+        help="the model: a directory name under artifacts/ (default: pattern; category scores photos)",
     )
     score.add_argument(
         "--artifact-dir",
         type=Path,
-        default=Path("artifacts") / "pattern",
-        help="the exported pattern model, a directory with metadata.json and model.onnx as `make export` writes it "
-        "(default: artifacts/pattern)",
+        help="the exported model's directory (metadata.json and model.onnx, as `make export` writes it) instead of "
+        "artifacts/<--model>",
     )
     score.add_argument(
         "--country",
@@ -120,6 +132,45 @@ def _parser() -> argparse.ArgumentParser:
         default=0.0,
         help="seconds to sleep between chunks, to spare a busy database (default: 0)",
     )
+    score.add_argument(
+        "--max-attempts",
+        type=_positive_int,
+        default=3,
+        help="runs that try a product that could not be scored before it is left alone (default: 3)",
+    )
+    defaults = FetchSettings()
+    photos = score.add_argument_group("photos (image models)")
+    photos.add_argument(
+        "--fetch-workers",
+        type=_positive_int,
+        default=defaults.workers,
+        help=f"photos fetched and decoded at once (default: {defaults.workers})",
+    )
+    photos.add_argument(
+        "--connect-timeout",
+        type=_positive_float,
+        default=defaults.connect_timeout,
+        help=f"seconds to connect (default: {defaults.connect_timeout:g})",
+    )
+    photos.add_argument(
+        "--read-timeout",
+        type=_positive_float,
+        default=defaults.read_timeout,
+        help=f"seconds between two reads of an answer (default: {defaults.read_timeout:g})",
+    )
+    photos.add_argument(
+        "--retries",
+        type=_non_negative_int,
+        default=defaults.retries,
+        help="further attempts within a run after a timeout, a refused connection, 429 or 5xx, "
+        f"with exponential backoff (default: {defaults.retries})",
+    )
+    photos.add_argument(
+        "--max-image-bytes",
+        type=_positive_int,
+        default=defaults.max_bytes,
+        help=f"larger photos are failures, as on the server (default: {defaults.max_bytes})",
+    )
     score.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. when the output is a log)")
     score.set_defaults(handler=_score)
     return parser
@@ -138,6 +189,23 @@ def _positive_int(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _non_negative_float(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds > 0")
     return value
 
 
@@ -191,21 +259,47 @@ def _extract(engine, args: argparse.Namespace) -> int:  # noqa: ANN001
 
 
 def _score(engine, args: argparse.Namespace) -> int:  # noqa: ANN001
-    from catalog.scoring import score_catalog
+    from catalog.scorers import scorer_for
+    from catalog.scoring import ScoreOptions, score_catalog
     from contract.artifact import ArtifactError
-    from inference.text_classification import TextClassificationRuntime
+    from inference.kinds import load_runtime
 
-    try:
-        runtime = TextClassificationRuntime(args.artifact_dir)
-    except (ArtifactError, TypeError) as exc:  # TypeError: a model of another kind (e.g. artifacts/category)
-        raise CatalogError(
-            f"no pattern model to score with: {exc}: pass --artifact-dir an exported pattern model "
-            "(default artifacts/pattern; `make export` writes one)"
-        ) from exc
-    report = score_catalog(engine, runtime, args.country, args.chunk_size, args.pause, not args.no_progress)
-    print(
-        f"scored {report.scored} products with {report.model_name} {report.model_version} in "
-        f"{report.seconds:.2f} s ({report.products_per_second:,.0f} products/s)",
-        file=sys.stderr,
+    model_dir = args.artifact_dir or Path("artifacts") / args.model
+    settings = FetchSettings(
+        workers=args.fetch_workers,
+        connect_timeout=args.connect_timeout,
+        read_timeout=args.read_timeout,
+        retries=args.retries,
+        max_bytes=args.max_image_bytes,
     )
+    try:
+        scorer = scorer_for(load_runtime(model_dir), settings)
+    except (ArtifactError, TypeError) as exc:
+        raise CatalogError(
+            f"no model to score with: {exc}: pass --model the name of a model directory under artifacts/ "
+            "(pattern, category) or --artifact-dir an exported model (`make export` writes one)"
+        ) from exc
+    add_failure_table(engine)  # to a catalogue made before it existed
+    options = ScoreOptions(args.country, args.chunk_size, args.pause, not args.no_progress, args.max_attempts)
+    try:
+        report = score_catalog(engine, scorer, options)
+    finally:
+        scorer.close()
+    print(summary(report, args.max_attempts), file=sys.stderr)
     return 0
+
+
+def summary(report: ScoreReport, max_attempts: int) -> str:
+    line = (
+        f"scored {report.scored} products with {report.model_name} {report.model_version} in "
+        f"{report.seconds:.2f} s ({report.products_per_second:,.0f} products/s)"
+    )
+    if report.failed:
+        reasons = ", ".join(f"{reason} {n}" for reason, n in report.failed.most_common())
+        line += (
+            f"; {report.failed.total()} could not be scored ({reasons}): in table scoring_failure, tried again by "
+            f"the next run up to {max_attempts} attempts"
+        )
+    if report.given_up:
+        line += f"; {report.given_up} left alone after {max_attempts} failed attempts (scoring_failure)"
+    return line

@@ -1,5 +1,5 @@
-"""The catalogue's tables (product, image, product_description, product_prediction) and their
-idempotent creation."""
+"""The catalogue's tables (product, image, product_description, product_prediction,
+scoring_failure) and their idempotent creation."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    inspect,
 )
 
 metadata = MetaData()
@@ -67,7 +68,31 @@ product_prediction = Table(
     PrimaryKeyConstraint("product_id", "model_name", "model_version", name="pk_product_prediction"),
 )
 
+# Products a model could not score (today: the category model's photo could not be fetched or
+# decoded), one row per product and model version: the last reason, and how many runs tried.
+# A later run retries them until `attempts` reaches its limit; a success deletes the row.
+scoring_failure = Table(
+    "scoring_failure",
+    metadata,
+    Column("product_id", Integer, ForeignKey("product.product_id", ondelete="CASCADE"), nullable=False),
+    Column("model_name", String(64), nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("reason", String(32), nullable=False),  # a key of catalog.photos.REASONS
+    Column("detail", Text, nullable=False),
+    Column("url", Text, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("failed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("product_id", "model_name", "model_version", name="pk_scoring_failure"),
+)
+
 
 def create_schema(engine: Engine) -> None:
     """Idempotent: creates what is missing, leaves existing tables and data alone."""
     metadata.create_all(engine, checkfirst=True)
+
+
+def add_failure_table(engine: Engine) -> None:
+    """scoring_failure in a catalogue created before it existed; a database without the catalogue
+    is left alone (its first query says to run `catalog init`)."""
+    if inspect(engine).has_table(product.name):
+        scoring_failure.create(engine, checkfirst=True)

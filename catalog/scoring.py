@@ -1,28 +1,36 @@
-"""`catalog score`: run the exported pattern model in-process over every unscored product.
+"""`catalog score`: run an exported model in-process over every product it has not scored yet.
 
 Products are streamed in chunks with a server-side cursor on one connection; each chunk's
-predictions are upserted and committed on another. A run killed half-way has committed
-whole chunks only, and the next run selects just the products still unscored for this
-model version, so every product ends up scored exactly once per version."""
+predictions and failures are written and committed together on another. A run killed half-way
+has committed whole chunks only, and the next run selects just the products still unscored for
+this model version, so every product ends up scored exactly once per version. A product the
+model could not score (its photo missing, too large or corrupt) gets no prediction but a
+`scoring_failure` row with the reason; the next run tries it again, until it has failed
+`max_attempts` times."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections import Counter
+from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, Row, func, text
+from sqlalchemy import Connection, Engine, func, text
 from tqdm import tqdm
 
 from catalog.queries import EXTRACT_SQL, stream
-from catalog.schema import product_prediction
+from catalog.schema import product_prediction, scoring_failure
+from catalog.scorers import ChunkScorer, ScoredChunk
 from catalog.upsert import upsert
-from contract.text import TextProduct
-from inference.text_classification import TextClassificationRuntime
 
+_FAILED_TOO_OFTEN = """
+SELECT 1 FROM scoring_failure AS f
+WHERE f.product_id = {product}.product_id
+  AND f.model_name = :model_name
+  AND f.model_version = :model_version
+  AND f.attempts >= :max_attempts
+"""
 _UNSCORED = f"""
-SELECT e.product_id, e.title, e.description
+SELECT e.product_id, e.title, e.description, e.image_url
 FROM ({EXTRACT_SQL}
 ) AS e
 WHERE NOT EXISTS (
@@ -31,9 +39,14 @@ WHERE NOT EXISTS (
       AND pp.model_name = :model_name
       AND pp.model_version = :model_version
 )
+AND NOT EXISTS ({_FAILED_TOO_OFTEN.format(product="e")})
 """
 UNSCORED = text(_UNSCORED + "ORDER BY e.product_id")
 COUNT_UNSCORED = text(f"SELECT COUNT(*) FROM ({_UNSCORED}) AS u")
+COUNT_GIVEN_UP = text(
+    "SELECT COUNT(*) FROM scoring_failure AS f WHERE f.model_name = :model_name "
+    "AND f.model_version = :model_version AND f.attempts >= :max_attempts"
+)
 
 
 @dataclass(frozen=True)
@@ -42,49 +55,75 @@ class ScoreReport:
     model_version: str
     scored: int
     seconds: float
+    failed: Counter[str] = field(default_factory=Counter)  # reason → products that failed in this run
+    given_up: int = 0  # products not tried: they failed max_attempts times already
 
     @property
     def products_per_second(self) -> float:
-        return self.scored / self.seconds if self.seconds > 0 else 0.0
+        return (self.scored + self.failed.total()) / self.seconds if self.seconds > 0 else 0.0
 
 
-def score_catalog(
-    engine: Engine,
-    runtime: TextClassificationRuntime,
-    country_code: str = "us",
-    chunk_size: int = 500,
-    pause_seconds: float = 0.0,
-    progress: bool = True,
-) -> ScoreReport:
-    meta = runtime.metadata
-    params = {"country_code": country_code.lower(), "model_name": meta.name, "model_version": meta.version}
+@dataclass(frozen=True)
+class ScoreOptions:
+    country_code: str = "us"
+    chunk_size: int = 500
+    pause_seconds: float = 0.0
+    progress: bool = True
+    max_attempts: int = 3
+
+
+def score_catalog(engine: Engine, scorer: ChunkScorer, options: ScoreOptions) -> ScoreReport:
+    meta = scorer.metadata
+    params = {
+        "country_code": options.country_code.lower(),
+        "model_name": meta.name,
+        "model_version": meta.version,
+        "max_attempts": options.max_attempts,
+    }
     with engine.connect() as counter:
         total = counter.execute(COUNT_UNSCORED, params).scalar_one()
+        given_up = counter.execute(COUNT_GIVEN_UP, params).scalar_one()
     started = time.perf_counter()
     scored = 0
-    with engine.connect() as reader, tqdm(total=total, unit="product", disable=not progress) as bar:
-        for chunk in stream(reader, UNSCORED, params, chunk_size).partitions(chunk_size):
-            _score_chunk(engine, runtime, chunk)
-            scored += len(chunk)
-            bar.update(len(chunk))
-            if pause_seconds:
-                time.sleep(pause_seconds)  # throttle: spare the database during business hours
-    return ScoreReport(meta.name, meta.version, scored, time.perf_counter() - started)
+    failed: Counter[str] = Counter()
+    with engine.connect() as reader, tqdm(total=total, unit="product", disable=not options.progress) as bar:
+        for rows in stream(reader, UNSCORED, params, options.chunk_size).partitions(options.chunk_size):
+            chunk = scorer.score(rows)
+            with engine.begin() as writer:  # one commit per chunk: the unit a restart resumes from
+                write_chunk(writer, (meta.name, meta.version), chunk)
+            scored += len(chunk.predictions)
+            failed.update(failure.reason for failure in chunk.failures)
+            bar.update(len(rows))
+            bar.set_postfix(failed=failed.total(), refresh=False)
+            if options.pause_seconds:
+                time.sleep(options.pause_seconds)  # throttle: spare the database during business hours
+    return ScoreReport(meta.name, meta.version, scored, time.perf_counter() - started, failed, given_up)
 
 
-def _score_chunk(engine: Engine, runtime: TextClassificationRuntime, chunk: Sequence[Row[Any]]) -> None:
-    products = [TextProduct(row.title, row.description or "") for row in chunk]
-    predictions = runtime.predict(products)
-    meta = runtime.metadata
-    rows = [
+def write_chunk(writer: Connection, model: tuple[str, str], chunk: ScoredChunk) -> None:
+    """Predictions upserted and their products' earlier failures deleted; failures recorded, with
+    one more attempt counted for a product that had failed before."""
+    name, version = model
+    of_model = (scoring_failure.c.model_name == name, scoring_failure.c.model_version == version)
+    upsert(writer, product_prediction, chunk.predictions, also_set={"scored_at": func.now()})
+    if chunk.predictions:
+        scored = [row["product_id"] for row in chunk.predictions]
+        writer.execute(scoring_failure.delete().where(*of_model, scoring_failure.c.product_id.in_(scored)))
+    failures = [
         {
-            "product_id": row.product_id,
-            "model_name": meta.name,
-            "model_version": meta.version,
-            "label": label,
-            "probability": float(probabilities.max()),
+            "product_id": failure.product_id,
+            "model_name": name,
+            "model_version": version,
+            "reason": failure.reason,
+            "detail": failure.detail[:2000],
+            "url": failure.url,
+            "attempts": 1,
         }
-        for row, label, probabilities in zip(chunk, predictions.labels, predictions.probabilities, strict=True)
+        for failure in chunk.failures
     ]
-    with engine.begin() as writer:  # one commit per chunk: the unit a restart resumes from
-        upsert(writer, product_prediction, rows, also_set={"scored_at": func.now()})
+    upsert(
+        writer,
+        scoring_failure,
+        failures,
+        also_set={"attempts": scoring_failure.c.attempts + 1, "failed_at": func.now()},
+    )

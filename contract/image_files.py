@@ -13,6 +13,9 @@ ACCEPTED_FORMATS = ("PNG", "JPEG")
 # width × height read from the header; larger is refused before decoding (decompression bombs).
 # The server's default (SERVE_MAX_IMAGE_PIXELS) and what offline readers of photos use.
 MAX_IMAGE_PIXELS = 25_000_000
+# One image file's bytes (after base64 decoding, or as fetched): the server's default
+# (SERVE_MAX_IMAGE_BYTES) and the catalogue jobs' (--max-image-bytes).
+MAX_IMAGE_BYTES = 4 << 20
 
 
 def base64_image_bytes(text: str) -> bytes:

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from contract.image_files import MAX_IMAGE_PIXELS
+from contract.image_files import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
 
 ENV_PREFIX = "SERVE_"
 Positive = Annotated[int, msgspec.Meta(ge=1)]
@@ -41,7 +41,7 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # POST /v2/models/{name}/infer, any model: binary or base64 images make the largest bodies.
     max_infer_body_bytes: Positive = 16 << 20
     max_images_per_request: Positive = 256
-    max_image_bytes: Positive = 4 << 20  # one decoded image file
+    max_image_bytes: Positive = MAX_IMAGE_BYTES  # one decoded image file
     max_image_pixels: Positive = MAX_IMAGE_PIXELS  # width × height from the header; refuses decompression bombs
     # Pixels decoded for one request, all its images together, from the headers before decoding:
     # bounds the CPU one legal request can take (~1 s here, benchmarks/RESULTS.md).

@@ -35,9 +35,11 @@ def the_error(stderr: str) -> str:
 
 
 def described_options(help_text: str) -> dict[str, str]:
-    """Each option of an argparse help text with its description ('' when it has none)."""
-    section = help_text.split("options:\n", 1)[1].split("\n\n", 1)[0]
-    entries = re.split(r"\n(?=  -)", section)
+    """Each option of an argparse help text with its description ('' when it has none), from the
+    options section and every argument group's section after it."""
+    blocks = help_text.split("options:\n", 1)[1].split("\n\n")
+    sections = [blocks[0]] + [block.split("\n", 1)[1] for block in blocks[1:] if re.match(r"[^ \n].*:\n  -", block)]
+    entries = [entry for section in sections for entry in re.split(r"\n(?=  -)", section)]
     described = {}
     for entry in entries:
         invocation, _, description = entry.strip().partition("  ")

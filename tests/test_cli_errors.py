@@ -133,8 +133,9 @@ def test_score_without_a_model_says_where_one_comes_from(tmp_path: Path) -> None
     result = catalog(["score", "--artifact-dir", str(tmp_path / "nowhere")], env)
     assert result.returncode == 2
     assert the_error(result.stderr) == (
-        f"catalog: error: no pattern model to score with: {tmp_path / 'nowhere'}: no metadata.json: pass "
-        "--artifact-dir an exported pattern model (default artifacts/pattern; `make export` writes one)"
+        f"catalog: error: no model to score with: {tmp_path / 'nowhere'}: no metadata.json: pass --model the name "
+        "of a model directory under artifacts/ (pattern, category) or --artifact-dir an exported model "
+        "(`make export` writes one)"
     )
 
 

@@ -1,0 +1,116 @@
+"""How one chunk of extracted products becomes predictions, per kind of model: the pattern model
+reads title and description; the category model fetches each product's photo (image index 0)
+concurrently and records a product whose photo cannot be used as a failure instead."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from catalog.photos import FetchSettings, PhotoFailure, PhotoFetcher
+from contract.artifact import ArtifactMetadata
+from contract.text import TextProduct
+from inference.image_classification import ImageClassificationRuntime
+from inference.predictions import Predictions
+from inference.runtime import ArtifactRuntime
+from inference.text_classification import TextClassificationRuntime
+
+
+@dataclass(frozen=True)
+class Failure:
+    product_id: int
+    reason: str  # a key of catalog.photos.REASONS
+    detail: str
+    url: str | None
+
+
+@dataclass
+class ScoredChunk:
+    predictions: list[dict[str, Any]] = field(default_factory=list)  # product_prediction rows
+    failures: list[Failure] = field(default_factory=list)
+
+
+class ChunkScorer(Protocol):
+    metadata: ArtifactMetadata
+
+    def score(self, rows: Sequence[Any]) -> ScoredChunk: ...
+
+    def close(self) -> None: ...
+
+
+def prediction_rows(metadata: ArtifactMetadata, product_ids: Sequence[int], predictions: Predictions) -> list[dict]:
+    return [
+        {
+            "product_id": product_id,
+            "model_name": metadata.name,
+            "model_version": metadata.version,
+            "label": label,
+            "probability": float(probabilities.max()),
+        }
+        for product_id, label, probabilities in zip(
+            product_ids, predictions.labels, predictions.probabilities, strict=True
+        )
+    ]
+
+
+class TextScorer:
+    """Title and description (empty when the product has none) through the text model."""
+
+    def __init__(self, runtime: TextClassificationRuntime) -> None:
+        self.runtime = runtime
+        self.metadata = runtime.metadata
+
+    def score(self, rows: Sequence[Any]) -> ScoredChunk:
+        predictions = self.runtime.predict([TextProduct(row.title, row.description or "") for row in rows])
+        return ScoredChunk(prediction_rows(self.metadata, [row.product_id for row in rows], predictions))
+
+    def close(self) -> None:
+        pass
+
+
+class PhotoScorer:
+    """Each product's photo fetched and decoded on a bounded pool of threads (urllib3, Pillow and
+    onnxruntime release the GIL), then one model call for the chunk's usable photos."""
+
+    def __init__(self, runtime: ImageClassificationRuntime, settings: FetchSettings) -> None:
+        self.runtime = runtime
+        self.metadata = runtime.metadata
+        self.fetcher = PhotoFetcher(settings)
+        self.pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="photo")
+
+    def score(self, rows: Sequence[Any]) -> ScoredChunk:
+        chunk = ScoredChunk()
+        inputs: list[np.ndarray] = []
+        scored: list[int] = []
+        for row, made in zip(rows, self.pool.map(self._model_input, [row.image_url for row in rows]), strict=True):
+            if isinstance(made, PhotoFailure):
+                chunk.failures.append(Failure(row.product_id, made.reason, made.detail, row.image_url))
+            else:
+                inputs.append(made)
+                scored.append(row.product_id)
+        if inputs:
+            predictions = self.runtime.predict(np.stack(inputs)[:, None])
+            chunk.predictions = prediction_rows(self.metadata, scored, predictions)
+        return chunk
+
+    def _model_input(self, url: str | None) -> np.ndarray | PhotoFailure:
+        try:
+            return self.fetcher.model_input(url)
+        except PhotoFailure as failure:
+            return failure
+
+    def close(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
+        self.fetcher.close()
+
+
+def scorer_for(runtime: ArtifactRuntime[Any], settings: FetchSettings) -> ChunkScorer:
+    if isinstance(runtime, TextClassificationRuntime):
+        return TextScorer(runtime)
+    if isinstance(runtime, ImageClassificationRuntime):
+        return PhotoScorer(runtime, settings)
+    raise TypeError(f"no catalogue scorer for {type(runtime).__name__} (task {runtime.metadata.task})")
