@@ -144,7 +144,7 @@ def _parser() -> argparse.ArgumentParser:
         "--fetch-workers",
         type=_positive_int,
         default=defaults.workers,
-        help=f"photos fetched and decoded at once (default: {defaults.workers})",
+        help=f"photos fetched at once (decoded on as many threads as cores) (default: {defaults.workers})",
     )
     photos.add_argument(
         "--connect-timeout",

@@ -4,7 +4,8 @@ concurrently and records a product whose photo cannot be used as a failure inste
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -73,20 +74,24 @@ class TextScorer:
 
 
 class PhotoScorer:
-    """Each product's photo fetched and decoded on a bounded pool of threads (urllib3, Pillow and
-    onnxruntime release the GIL), then one model call for the chunk's usable photos."""
+    """Each product's photo fetched on a pool of threads sized for network latency, and decoded on
+    a pool sized for the CPU (Pillow releases the GIL, the rest of decoding does not: more decoding
+    threads than cores only contend), then one model call for the chunk's usable photos."""
 
     def __init__(self, runtime: ImageClassificationRuntime, settings: FetchSettings) -> None:
         self.runtime = runtime
         self.metadata = runtime.metadata
         self.fetcher = PhotoFetcher(settings)
-        self.pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="photo")
+        self.fetching = ThreadPoolExecutor(settings.workers, thread_name_prefix="fetch")
+        self.decoding = ThreadPoolExecutor(min(settings.workers, os.cpu_count() or 1), thread_name_prefix="decode")
 
     def score(self, rows: Sequence[Any]) -> ScoredChunk:
         chunk = ScoredChunk()
         inputs: list[np.ndarray] = []
         scored: list[int] = []
-        for row, made in zip(rows, self.pool.map(self._model_input, [row.image_url for row in rows]), strict=True):
+        fetched = self.fetching.map(_or_failure(self.fetcher.fetch), [row.image_url for row in rows])
+        decoded = self.decoding.map(_or_failure(self._decode), fetched)
+        for row, made in zip(rows, decoded, strict=True):
             if isinstance(made, PhotoFailure):
                 chunk.failures.append(Failure(row.product_id, made.reason, made.detail, row.image_url))
             else:
@@ -97,15 +102,27 @@ class PhotoScorer:
             chunk.predictions = prediction_rows(self.metadata, scored, predictions)
         return chunk
 
-    def _model_input(self, url: str | None) -> np.ndarray | PhotoFailure:
+    def _decode(self, fetched: bytes | PhotoFailure) -> np.ndarray:
+        if isinstance(fetched, PhotoFailure):
+            raise fetched
+        return self.fetcher.decode(fetched)
+
+    def close(self) -> None:
+        self.fetching.shutdown(cancel_futures=True)
+        self.decoding.shutdown(cancel_futures=True)
+        self.fetcher.close()
+
+
+def _or_failure(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The function's result, or the PhotoFailure it raised (a pool's map stops at the first error)."""
+
+    def call(argument: Any) -> Any:
         try:
-            return self.fetcher.model_input(url)
+            return function(argument)
         except PhotoFailure as failure:
             return failure
 
-    def close(self) -> None:
-        self.pool.shutdown(cancel_futures=True)
-        self.fetcher.close()
+    return call
 
 
 def scorer_for(runtime: ArtifactRuntime[Any], settings: FetchSettings) -> ChunkScorer:

@@ -51,6 +51,7 @@ def photo_site(photos: dict[str, bytes]) -> Iterator[PhotoSite]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as real image hosts
+        disable_nagle_algorithm = True  # headers and body are two writes: no delayed-ACK stall
 
         def do_GET(self) -> None:  # noqa: N802 - the standard library's name
             status, headers, body = site.answer(self.path)
