@@ -25,9 +25,9 @@ help: ## this list (the default target); variables are set as `make <target> NAM
 	@echo "usage: make <target> [NAME=value ...]   (data sets: DATA_DIR=$(DATA_DIR))"
 	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / { printf "  %-11s %s\n", $$1, $$2 }' $(firstword $(MAKEFILE_LIST))
 
-install: $(BIN)/activate ## create .venv (PYTHON=python3.11) with the pinned serving, training and dev dependencies
+install: $(BIN)/activate ## create .venv (PYTHON=python3.11) with the pinned serving, training, catalogue, Spark and dev dependencies
 	$(BIN)/pip install --quiet --upgrade "pip==26.3"
-	$(BIN)/pip install --quiet -c requirements.lock -e ".[train,catalog,dev]"
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[train,catalog,spark,dev]"
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)

@@ -171,6 +171,30 @@ def _parser() -> argparse.ArgumentParser:
         default=defaults.max_bytes,
         help=f"larger photos are failures, as on the server (default: {defaults.max_bytes})",
     )
+    spark = score.add_argument_group("Spark (--engine spark)")
+    spark.add_argument(
+        "--engine",
+        choices=["local", "spark"],
+        default="local",
+        help="local: this process; spark: a PySpark job reading the products over JDBC in product_id ranges, "
+        "scoring and writing on the executors (PostgreSQL only; default: local)",
+    )
+    spark.add_argument(
+        "--spark-master",
+        default="local[*]",
+        help="the Spark master: local[N] on this machine, or a cluster's URL, e.g. spark://host:7077 "
+        "(default: local[*])",
+    )
+    spark.add_argument(
+        "--partitions",
+        type=_positive_int,
+        help="product_id ranges read and scored in parallel (default: twice the cores Spark has)",
+    )
+    spark.add_argument(
+        "--jdbc-jar",
+        type=Path,
+        help="the PostgreSQL JDBC driver (default: CATALOG_JDBC_JAR, else Debian's /usr/share/java/postgresql.jar)",
+    )
     score.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. when the output is a log)")
     score.set_defaults(handler=_score)
     return parser
@@ -281,12 +305,25 @@ def _score(engine, args: argparse.Namespace) -> int:  # noqa: ANN001
         ) from exc
     add_failure_table(engine)  # to a catalogue made before it existed
     options = ScoreOptions(args.country, args.chunk_size, args.pause, not args.no_progress, args.max_attempts)
-    try:
-        report = score_catalog(engine, scorer, options)
-    finally:
-        scorer.close()
+    if args.engine == "spark":
+        scorer.close()  # the model loaded: the executors load their own
+        report = _score_with_spark(engine, model_dir, options, settings, args)
+    else:
+        try:
+            report = score_catalog(engine, scorer, options)
+        finally:
+            scorer.close()
     print(summary(report, args.max_attempts), file=sys.stderr)
     return 0
+
+
+def _score_with_spark(engine, model_dir: Path, options, settings: FetchSettings, args: argparse.Namespace):  # noqa: ANN001, ANN202
+    from catalog.spark.job import SparkOptions, score_with_spark
+
+    if options.pause_seconds:
+        raise CatalogError("--pause throttles the local engine: with --engine spark, use fewer --partitions")
+    spark = SparkOptions(args.spark_master, args.partitions, args.jdbc_jar)
+    return score_with_spark(engine, model_dir, options, settings, spark)
 
 
 def summary(report: ScoreReport, max_attempts: int) -> str:

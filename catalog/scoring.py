@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func, text
 from tqdm import tqdm
@@ -21,6 +22,7 @@ from catalog.queries import EXTRACT_SQL, stream
 from catalog.schema import product_prediction, scoring_failure
 from catalog.scorers import ChunkScorer, ScoredChunk
 from catalog.upsert import upsert
+from contract.artifact import ArtifactMetadata
 
 _FAILED_TOO_OFTEN = """
 SELECT 1 FROM scoring_failure AS f
@@ -41,6 +43,7 @@ WHERE NOT EXISTS (
 )
 AND NOT EXISTS ({_FAILED_TOO_OFTEN.format(product="e")})
 """
+UNSCORED_SQL = _UNSCORED  # without an order: the Spark engine reads it in product_id ranges
 UNSCORED = text(_UNSCORED + "ORDER BY e.product_id")
 COUNT_UNSCORED = text(f"SELECT COUNT(*) FROM ({_UNSCORED}) AS u")
 COUNT_GIVEN_UP = text(
@@ -72,17 +75,29 @@ class ScoreOptions:
     max_attempts: int = 3
 
 
-def score_catalog(engine: Engine, scorer: ChunkScorer, options: ScoreOptions) -> ScoreReport:
-    meta = scorer.metadata
-    params = {
+def selection(metadata: ArtifactMetadata, options: ScoreOptions) -> dict[str, Any]:
+    """The parameters of UNSCORED for this model version."""
+    return {
         "country_code": options.country_code.lower(),
-        "model_name": meta.name,
-        "model_version": meta.version,
+        "model_name": metadata.name,
+        "model_version": metadata.version,
         "max_attempts": options.max_attempts,
     }
+
+
+def pending(engine: Engine, params: dict[str, Any]) -> tuple[int, int]:
+    """Products to score, and products left alone after max_attempts failures."""
     with engine.connect() as counter:
-        total = counter.execute(COUNT_UNSCORED, params).scalar_one()
-        given_up = counter.execute(COUNT_GIVEN_UP, params).scalar_one()
+        return (
+            counter.execute(COUNT_UNSCORED, params).scalar_one(),
+            counter.execute(COUNT_GIVEN_UP, params).scalar_one(),
+        )
+
+
+def score_catalog(engine: Engine, scorer: ChunkScorer, options: ScoreOptions) -> ScoreReport:
+    meta = scorer.metadata
+    params = selection(meta, options)
+    total, given_up = pending(engine, params)
     started = time.perf_counter()
     scored = 0
     failed: Counter[str] = Counter()

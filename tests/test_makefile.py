@@ -62,7 +62,7 @@ def test_bare_make_is_help_listing_every_target_once() -> None:
 
 def test_ci_commands_unchanged() -> None:
     install = run_make(["-n", "install"]).stdout
-    assert '.venv/bin/pip install --quiet -c requirements.lock -e ".[train,catalog,dev]"' in install
+    assert '.venv/bin/pip install --quiet -c requirements.lock -e ".[train,catalog,spark,dev]"' in install
     test = run_make(["-n", "test", "PYTEST_ARGS=-q -p no:cacheprovider"]).stdout.strip()
     assert test == ".venv/bin/python -m pytest -q -p no:cacheprovider"
     assert run_make(["-n", "lint"]).stdout.split("\n")[:4] == [
