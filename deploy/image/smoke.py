@@ -400,6 +400,13 @@ def client_checks(url: str) -> Iterator[str]:
         raise SmokeFailure(f"/predict/category: {status} {body[:200]!r}")
     yield f"/predict/category (a drawn 112x112 PNG): {body.decode()}"
 
+    # The API docs read Swagger UI's files from a package whose Django the image leaves out.
+    for path in ("/docs", "/docs/assets/swagger-ui-bundle.js"):
+        status, body = http(url + path)
+        if status != 200 or not body:
+            raise SmokeFailure(f"{path}: {status} {body[:200]!r}")
+    yield "/docs and its Swagger UI files: 200"
+
     status, body = http(url + "/v2/health/ready")
     if status != 200:
         raise SmokeFailure(f"/v2/health/ready: {status} {body[:200]!r}")
