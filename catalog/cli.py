@@ -307,7 +307,7 @@ def _score(engine, args: argparse.Namespace) -> int:  # noqa: ANN001
     options = ScoreOptions(args.country, args.chunk_size, args.pause, not args.no_progress, args.max_attempts)
     if args.engine == "spark":
         scorer.close()  # the model loaded: the executors load their own
-        report = _score_with_spark(engine, model_dir, options, settings, args)
+        report = _score_with_spark(engine, model_dir, scorer.metadata, options, settings, args)
     else:
         try:
             report = score_catalog(engine, scorer, options)
@@ -317,13 +317,13 @@ def _score(engine, args: argparse.Namespace) -> int:  # noqa: ANN001
     return 0
 
 
-def _score_with_spark(engine, model_dir: Path, options, settings: FetchSettings, args: argparse.Namespace):  # noqa: ANN001, ANN202
+def _score_with_spark(engine, model_dir, metadata, options, settings, args: argparse.Namespace):  # noqa: ANN001, ANN202
     from catalog.spark.job import SparkOptions, score_with_spark
 
     if options.pause_seconds:
         raise CatalogError("--pause throttles the local engine: with --engine spark, use fewer --partitions")
     spark = SparkOptions(args.spark_master, args.partitions, args.jdbc_jar)
-    return score_with_spark(engine, model_dir, options, settings, spark)
+    return score_with_spark(engine, model_dir, metadata, options, settings, spark)
 
 
 def summary(report: ScoreReport, max_attempts: int) -> str:

@@ -24,14 +24,8 @@ from catalog.scorers import ChunkScorer, ScoredChunk
 from catalog.upsert import upsert
 from contract.artifact import ArtifactMetadata
 
-_FAILED_TOO_OFTEN = """
-SELECT 1 FROM scoring_failure AS f
-WHERE f.product_id = {product}.product_id
-  AND f.model_name = :model_name
-  AND f.model_version = :model_version
-  AND f.attempts >= :max_attempts
-"""
-_UNSCORED = f"""
+# Without an order: the Spark engine reads it in product_id ranges.
+UNSCORED_SQL = f"""
 SELECT e.product_id, e.title, e.description, e.image_url
 FROM ({EXTRACT_SQL}
 ) AS e
@@ -41,11 +35,16 @@ WHERE NOT EXISTS (
       AND pp.model_name = :model_name
       AND pp.model_version = :model_version
 )
-AND NOT EXISTS ({_FAILED_TOO_OFTEN.format(product="e")})
+AND NOT EXISTS (
+    SELECT 1 FROM scoring_failure AS f
+    WHERE f.product_id = e.product_id
+      AND f.model_name = :model_name
+      AND f.model_version = :model_version
+      AND f.attempts >= :max_attempts
+)
 """
-UNSCORED_SQL = _UNSCORED  # without an order: the Spark engine reads it in product_id ranges
-UNSCORED = text(_UNSCORED + "ORDER BY e.product_id")
-COUNT_UNSCORED = text(f"SELECT COUNT(*) FROM ({_UNSCORED}) AS u")
+UNSCORED = text(UNSCORED_SQL + "ORDER BY e.product_id")
+COUNT_UNSCORED = text(f"SELECT COUNT(*) FROM ({UNSCORED_SQL}) AS u")
 COUNT_GIVEN_UP = text(
     "SELECT COUNT(*) FROM scoring_failure AS f WHERE f.model_name = :model_name "
     "AND f.model_version = :model_version AND f.attempts >= :max_attempts"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +22,8 @@ from catalog.errors import CatalogError
 from catalog.photos import FetchSettings
 from catalog.scoring import UNSCORED_SQL, ScoreOptions, ScoreReport, pending, selection
 from catalog.spark.jdbc import JdbcSource, jdbc_jar, literal_subquery
-from catalog.spark.partitions import OUTCOMES, PANDAS_WARNING, SCORED, PartitionJob, score_batches
-from contract.artifact import read_metadata
+from catalog.spark.partitions import OUTCOMES, SCORED, PartitionJob, score_batches
+from contract.artifact import ArtifactMetadata
 
 BOUNDS = text(f"SELECT MIN(u.product_id), MAX(u.product_id) FROM ({UNSCORED_SQL}) AS u")
 
@@ -37,11 +36,16 @@ class SparkOptions:
 
 
 def score_with_spark(
-    engine: Engine, model_dir: Path, options: ScoreOptions, fetch: FetchSettings, spark_options: SparkOptions
+    engine: Engine,
+    model_dir: Path,
+    metadata: ArtifactMetadata,
+    options: ScoreOptions,
+    fetch: FetchSettings,
+    spark_options: SparkOptions,
 ) -> ScoreReport:
+    """`metadata` is the model directory's, as the command loaded it to check the model."""
     source = JdbcSource.of(engine.url)
     jar = jdbc_jar(spark_options.jdbc_jar)
-    metadata = read_metadata(model_dir)
     params = selection(metadata, options)
     started = time.perf_counter()
     total, given_up = pending(engine, params)
@@ -78,7 +82,6 @@ def score_with_spark(
 
 
 def _session(master: str, jar: Path, options: ScoreOptions):  # noqa: ANN202 - pyspark is an optional extra
-    warnings.filterwarnings("ignore", message=PANDAS_WARNING, category=FutureWarning)
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:

@@ -34,7 +34,8 @@ class PartitionJob:
     fetch: FetchSettings
 
 
-# PySpark 4.3 warns on any pandas 3 (mapInPandas and Arrow batches work, tested against the local engine).
+# PySpark 4.3 warns on any pandas 3 (mapInPandas and Arrow batches work, tested against the local
+# engine). Set on import: in the driver (catalog/spark/job.py imports this) and on the executors.
 PANDAS_WARNING = "PySpark does not yet fully support pandas"
 warnings.filterwarnings("ignore", message=PANDAS_WARNING, category=FutureWarning)
 

@@ -431,7 +431,7 @@ def errors_logged(log: str) -> list[str]:
 
 def smoke(engine: str, image: str, ready_timeout: float, stop_timeout: float) -> None:
     config = inspect(engine, image)
-    base = next((v for k, v in config.labels.items() if k == STAND_IN_LABEL), None)
+    base = config.labels.get(STAND_IN_LABEL)
     print(f"image {image}: {megabytes(config.size)}" + (f"; base is a stand-in: {base}" if base else ""))
 
     contents = image_contents(engine, image, config.workdir)
