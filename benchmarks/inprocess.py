@@ -45,7 +45,7 @@ def inprocess_table(model_dir: Path, model_pickle: Path, test_tsv: Path) -> str:
         "## In-process inference (one thread, median)",
         "",
         "From raw name + description to labels and probabilities. onnxruntime: `TextClassificationRuntime.predict` "
-        "(tokenize + session). scikit-learn: `Pipeline.predict_proba` on `product_text`.",
+        "(count terms + session). scikit-learn: `Pipeline.predict_proba` on `product_text`.",
         "",
         "| batch | onnxruntime µs/product | scikit-learn µs/product | speed-up |",
         "|---|---|---|---|",

@@ -1,5 +1,5 @@
 """What each text model of the repository costs to serve, per product: the serving runtime
-(tokenizing in Python, then onnxruntime on one thread) on the test TSV's products, in batches of 1
+(counting terms in Python, then onnxruntime on one thread) on the test TSV's products, in batches of 1
 and of 100, best of 5 passes. A challenger's accuracy is judged beside this.
 
     python -m benchmarks.text_models [--artifact-dir artifacts]

@@ -5,7 +5,8 @@ The metadata describes the model and nothing else: exporting the same model agai
 and from any run directory, writes the same bytes, so a committed artifact changes only when
 its model does. Format 2 dropped what described the moment and the machine of an export
 (`created_at`, `source_run`: a run directory only its author has) for `trained_from`, the
-config and seed anyone can train again; format 1 artifacts are still read."""
+config and seed anyone can train again. Format 3 text models read term counts instead of tokens
+(`TextInput.features`). Formats 1 and 2 are still read."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from contract.inputs import ImageInput, TextInput
 
 ONNX_FILE = "model.onnx"
 METADATA_FILE = "metadata.json"
-FORMAT_VERSION = 2  # what export writes
-READABLE_FORMATS = (1, 2)  # what the server loads
+FORMAT_VERSION = 3  # what export writes
+READABLE_FORMATS = (1, 2, 3)  # what the server loads
 
 
 class EquivalenceCheck(msgspec.Struct, frozen=True):

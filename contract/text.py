@@ -1,10 +1,11 @@
 """How a product becomes the pattern model's input.
 
-Training feeds `product_text` to scikit-learn's `TfidfVectorizer`; serving feeds the
-tokens of `Tokenizer` to the ONNX graph. `Tokenizer` reproduces the vectorizer's word
-analyzer (lowercase, token regex, stop-word removal) with Python's own `str.lower` and
-`re`, because the ONNX `StringNormalizer`/`Tokenizer` ops disagree with Python on
-non-ASCII text. The export gate proves the two paths agree.
+Training feeds `product_text` to scikit-learn's `TfidfVectorizer`; serving counts the terms
+of `Tokenizer` (contract.term_counts) and feeds the counts to the ONNX graph (format 2 graphs
+took the tokens themselves). `Tokenizer` reproduces the vectorizer's word analyzer (lowercase,
+token regex, stop-word removal, word n-grams) with Python's own `str.lower` and `re`, because
+the ONNX `StringNormalizer`/`Tokenizer` ops disagree with Python on non-ASCII text. The export
+gate proves the two paths agree.
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ class TokenizerSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omi
     token_pattern: str
     lowercase: bool
     stop_words: list[str]
+    # The word n-grams the vectorizer counts. Format 3 graphs read term counts, so serving pairs the
+    # words (`Tokenizer.terms`); a format 2 graph pairs them itself and its spec never says.
+    ngram_range: tuple[int, int] = (1, 1)
     name_ngram_range: tuple[int, int] | None = None
     name_weight: int = 1
 
@@ -84,11 +88,11 @@ class Tokenizer:
         return [token for token in self._findall(text) if token not in stop]
 
     def terms(self, product: TextProduct) -> list[str]:
-        """What the model counts for one product: the tokens of its text, and its name terms when
-        the spec builds them."""
+        """What the model counts for one product: the tokens of its text (and their n-grams), and
+        its name terms when the spec builds them."""
         words = self.tokens(product_text(product.name, product.description))
         if self.spec.name_ngram_range is None:
-            return words
+            return word_ngrams(words, self.spec.ngram_range)
         low, high = self.spec.name_ngram_range
         name = self.tokens(_ASCII_DIGIT_RUNS.sub("", product.name))
         mark = NAME_TERM_MARK
@@ -124,6 +128,17 @@ class TextTerms:
 
     def __reduce__(self) -> tuple[type[TextTerms], tuple[TokenizerSpec]]:
         return (TextTerms, (self.spec,))
+
+
+def word_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
+    """scikit-learn's word n-grams of a token list: the n consecutive tokens joined by one space."""
+    low, high = ngram_range
+    if (low, high) == (1, 1):
+        return tokens
+    terms = list(tokens) if low == 1 else []
+    for n in range(max(low, 2), high + 1):
+        terms.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return terms
 
 
 def pad_rows(rows: Sequence[list[str]]) -> np.ndarray:

@@ -3,11 +3,15 @@ probabilities out."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from contract.artifact import ArtifactMetadata
+import numpy as np
+
+from contract.artifact import ArtifactError, ArtifactMetadata
 from contract.inputs import TextInput
+from contract.term_counts import TERMS_METADATA_KEY, TermCounter
 from contract.text import TextProduct, Tokenizer
 from inference.predictions import Predictions
 from inference.runtime import ArtifactRuntime
@@ -20,7 +24,7 @@ class TextClassificationRuntime(ArtifactRuntime[TextInput]):
 
     def __init__(self, model_dir: Path, intra_op_threads: int = 1, metadata: ArtifactMetadata | None = None) -> None:
         super().__init__(model_dir, intra_op_threads, metadata)
-        self._tokenizer = Tokenizer(self.contract.tokenizer)
+        self._features = self._featurizer(model_dir)
         self._input_name = self.contract.onnx_input
         outputs = self.metadata.onnx_outputs
         self._output_names = [outputs["label"], outputs["probabilities"]]
@@ -28,9 +32,26 @@ class TextClassificationRuntime(ArtifactRuntime[TextInput]):
     def predict(self, products: Sequence[TextProduct]) -> Predictions:
         if not products:
             return self._no_predictions()
-        tokens = self._tokenizer.product_matrix(products)
-        labels, probabilities = self._session.run(self._output_names, {self._input_name: tokens})
+        features = self._features(products)
+        labels, probabilities = self._session.run(self._output_names, {self._input_name: features})
         return Predictions(labels.tolist(), probabilities)
 
     def predict_items(self, items: Sequence[TextProduct]) -> Predictions:
         return self.predict(items)  # a product is an item
+
+    def _featurizer(self, model_dir: Path) -> Callable[[Sequence[TextProduct]], np.ndarray]:
+        spec = self.contract.tokenizer
+        if self.contract.features == "tokens":  # formats 1 and 2: the graph looks the tokens up
+            return Tokenizer(spec).product_matrix
+        return TermCounter(spec, self._terms(model_dir)).counts
+
+    def _terms(self, model_dir: Path) -> list[str]:
+        """The graph's input columns, from the ONNX file's metadata property."""
+        listed = self._session.get_modelmeta().custom_metadata_map.get(TERMS_METADATA_KEY)
+        if listed is None:
+            raise ArtifactError(f"{model_dir}: the ONNX file does not list its terms ({TERMS_METADATA_KEY})")
+        terms = json.loads(listed)
+        width = self._session.get_inputs()[0].shape[1]
+        if not isinstance(terms, list) or len(terms) != width:
+            raise ArtifactError(f"{model_dir}: {TERMS_METADATA_KEY} lists {len(terms)} terms, the graph reads {width}")
+        return [str(term) for term in terms]

@@ -1,7 +1,7 @@
 """Micro-batching on a model thread: requests that arrive together share one model call, and
 the call runs off the event loop.
 
-onnxruntime's cost per call (binding, string tensors, ~20 small ops) dwarfs its cost per
+onnxruntime's cost per call (binding, ~20 small ops) dwarfs its cost per
 product, so under concurrency one call for many requests is much cheaper than one each
 (MLServer's adaptive batching and Triton's dynamic batching do the same). Each model has one
 thread of its own (Triton's scheduler thread): the event loop only queues requests and hands

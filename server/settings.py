@@ -52,8 +52,8 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     access_log: bool = False
 
     # Backpressure, per worker: beyond these a request is answered 503 + Retry-After at once.
-    # Queues hold ~0.5 s of work at the measured throughput of one worker (benchmarks/RESULTS.md):
-    # ~28,000-34,000 products/s in batches of 100, ~1,280-1,400 photos/s in batches of 32.
+    # Queues hold ~0.5 s of work or less at the measured throughput of one worker (benchmarks/RESULTS.md):
+    # ~47,000-52,000 products/s in batches of 100 (products: ~0.35 s), ~1,280-1,400 photos/s in batches of 32.
     max_inflight_requests: Positive = 128  # predict requests admitted (reading, waiting or running)
     max_queued_products: Positive = 16_000  # text products waiting for or in a model call
     max_queued_images: Positive = 700  # images being decoded, waiting for or in a model call

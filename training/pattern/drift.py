@@ -3,6 +3,7 @@ for the training products and a window of requests, through the artifact's own r
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import onnx
 from onnx import numpy_helper
 
 from contract.artifact import ONNX_FILE
+from contract.term_counts import TERMS_METADATA_KEY
 from contract.text import TextProduct, Tokenizer, product_text
 from inference.text_classification import TextClassificationRuntime
 from training.drift.sample import DriftResult, Sample, compare
@@ -19,16 +21,23 @@ from training.pattern.data import load_products
 
 
 def document_frequencies(model_dir: Path, training_products: int) -> dict[str, int]:
-    """How many training products contain each vocabulary token, recovered from the graph's
+    """How many training products contain each vocabulary term, recovered from the graph's
     idf weights (scikit-learn's smooth idf: ln((1 + n) / (1 + df)) + 1)."""
-    graph = onnx.load(str(model_dir / ONNX_FILE)).graph
-    node = next(n for n in graph.node if n.op_type == "TfIdfVectorizer")
+    model = onnx.load(str(model_dir / ONNX_FILE))
+    idf = next(numpy_helper.to_array(i) for i in model.graph.initializer if i.name == "idfcst")
+    df = (1 + training_products) / np.exp(idf.astype(np.float64) - 1) - 1
+    return {term: round(float(df[column])) for column, term in _columns(model)}
+
+
+def _columns(model: onnx.ModelProto) -> list[tuple[int, str]]:
+    """The graph's vocabulary: listed in the file since format 3, in its `TfIdfVectorizer` before."""
+    listed = {p.key: p.value for p in model.metadata_props}.get(TERMS_METADATA_KEY)
+    if listed is not None:
+        return list(enumerate(json.loads(listed)))
+    node = next(n for n in model.graph.node if n.op_type == "TfIdfVectorizer")
     attributes = {a.name: a for a in node.attribute}
     tokens = [s.decode() for s in attributes["pool_strings"].strings]
-    indexes = list(attributes["ngram_indexes"].ints)
-    idf = next(numpy_helper.to_array(i) for i in graph.initializer if i.name == "idfcst")
-    df = (1 + training_products) / np.exp(idf.astype(np.float64) - 1) - 1
-    return {token: round(float(df[index])) for token, index in zip(tokens, indexes, strict=True)}
+    return list(zip(attributes["ngram_indexes"].ints, tokens, strict=True))
 
 
 def pattern_sample(

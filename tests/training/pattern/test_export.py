@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -27,6 +28,8 @@ from contract.artifact import (
     verified_onnx_path,
     write_metadata,
 )
+from contract.inputs import TextInput
+from contract.term_counts import TERM_COUNTS_INPUT, TERMS_METADATA_KEY
 from contract.text import TextProduct, product_text
 from inference.text_classification import Predictions, TextClassificationRuntime
 from tests.conftest import ROOT, require
@@ -36,6 +39,7 @@ from training.pattern.data import load_products
 from training.pattern.export.equivalence import EquivalenceError, check_generated, check_products
 from training.pattern.export.export import export_pattern_run
 from training.pattern.model_file import load_model
+from training.pattern.pipeline import VECTORIZER_STEP
 
 
 @pytest.mark.slow
@@ -93,11 +97,18 @@ def test_conversion_is_deterministic_across_processes(prototype_run: Path) -> No
 
 
 @pytest.mark.slow
-def test_exported_graph_has_no_locale_dependent_text_ops(exported_artifacts: Path) -> None:
+def test_exported_graph_reads_term_counts_and_lists_its_terms(exported_artifacts: Path, prototype_run: Path) -> None:
     model = onnx.load(exported_artifacts / "pattern" / ONNX_FILE)
     ops = {node.op_type for node in model.graph.node}
-    assert "TfIdfVectorizer" in ops
-    assert not ops & {"StringNormalizer", "Tokenizer", "RegexFullMatch"}
+    # No text op (locale-dependent, ASCII-only), and no Normalizer (slow in onnxruntime).
+    assert not ops & {"StringNormalizer", "Tokenizer", "RegexFullMatch", "TfIdfVectorizer", "Normalizer"}
+    vocabulary = load_model(prototype_run)[VECTORIZER_STEP].vocabulary_
+    terms = json.loads({p.key: p.value for p in model.metadata_props}[TERMS_METADATA_KEY])
+    assert [vocabulary[t] for t in terms] == list(range(len(vocabulary)))
+    (counts,) = model.graph.input
+    assert counts.name == TERM_COUNTS_INPUT and counts.type.tensor_type.shape.dim[1].dim_value == len(terms)
+    meta = read_metadata(exported_artifacts / "pattern")
+    assert isinstance(meta.input, TextInput) and meta.input.features == "term_counts"
 
 
 @pytest.mark.slow
@@ -196,8 +207,8 @@ def test_both_formats_of_committed_artifacts_load_and_a_newer_one_is_refused(tmp
     is refused with a message rather than misread."""
     for name in ("pattern", "category"):
         meta = read_metadata(ROOT / "artifacts" / name)
-        assert meta.format_version in (1, 2) and meta.equivalence.passed
-        if meta.format_version == 2:
+        assert meta.format_version in (1, 2, 3) and meta.equivalence.passed
+        if meta.format_version >= 2:
             assert meta.trained_from is not None and meta.created_at is None and meta.source_run is None
     meta = read_metadata(ROOT / "artifacts" / "pattern")
     future = tmp_path / "future"

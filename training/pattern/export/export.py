@@ -16,6 +16,7 @@ from sklearn.pipeline import Pipeline
 
 from contract.artifact import ONNX_FILE, ArtifactMetadata, sha256_of, write_metadata
 from contract.inputs import TextInput
+from contract.term_counts import TERM_COUNTS_INPUT, TERM_COUNTS_SHAPE
 from contract.text import TokenizerSpec
 from inference.text_classification import TextClassificationRuntime
 from training.config import load_config
@@ -30,8 +31,6 @@ from training.pattern.export.equivalence import GATE, EquivalenceError, check_ge
 from training.pattern.export.graph import (
     LABEL_OUTPUT,
     PROBABILITIES_OUTPUT,
-    TOKENS_INPUT,
-    TOKENS_SHAPE,
     UnsupportedPipeline,
     convert_pipeline,
 )
@@ -100,8 +99,9 @@ def _metadata(
             fields=list(TEXT_FIELDS),
             recipe="name + ';' + description, ASCII digit runs deleted (contract.text.product_text)",
             tokenizer=spec,
-            onnx_input=TOKENS_INPUT,
-            onnx_input_shape=TOKENS_SHAPE,
+            onnx_input=TERM_COUNTS_INPUT,
+            onnx_input_shape=TERM_COUNTS_SHAPE,
+            features="term_counts",
         ),
         training_data_sha256={
             config.data.train_file: sha256_of(root / config.data.train_file),
