@@ -5,19 +5,21 @@ The exported graph starts after scikit-learn's vocabulary lookup: its input is a
 matrix, one row per product and one column per term, in the fitted vectorizer's `vocabulary_`
 order. The terms travel inside the ONNX file (metadata property TERMS_METADATA_KEY), so the
 graph and the columns it reads cannot part. Counting here rather than in onnxruntime's string
-`TfIdfVectorizer` builds no Python string per token and no string tensor for onnxruntime to copy
-and hash again: 6.8 µs per product in batches of 100, where the token matrix took 15.6 and the
-string lookup more (benchmarks/PROFILE.md).
+`TfIdfVectorizer` spares the padded token matrix and the string tensor onnxruntime copied and
+hashed again: 6.8 µs per product in batches of 100, where the token matrix alone took 15.6
+(benchmarks/PROFILE.md).
 
 Two ways to count give the same counts:
 - the reference, for any product: `Tokenizer.terms` (Python's `str.lower` and `re`, the
   definition the export gate proves against scikit-learn), each term looked up in the vocabulary;
-- a shortcut for a product whose name and description are ASCII, with the default word analyzer
-  and unigrams: one `bytes.translate` deletes the digits (`product_text`'s rule), lowercases and
-  turns every byte that is not a word character into a space; `split()` then yields the maximal
-  runs of word characters, which for ASCII text are what `\\w\\w+` finds, except the one-character
-  runs, which like stop words are left out of the shortcut's vocabulary. It never builds a Python
-  string per token. A property test holds the two to equal counts.
+- a shortcut for the words of a product whose name and description are ASCII, with the default
+  token pattern and unigram words: one `bytes.translate` deletes the digits (`product_text`'s
+  rule), lowercases and turns every byte that is not a word character into a space; `split()`
+  then yields the maximal runs of word characters, which for ASCII text are what `\\w\\w+` finds,
+  except the one-character runs, which like stop words are left out of the shortcut's vocabulary.
+  One pass in C instead of `str.lower`, the digit regex and the token regex; the words are looked
+  up as the bytes `split()` returns. The name terms of a spec that builds them (a few per product)
+  still come from the reference. A property test holds the two ways to equal counts.
 """
 
 from __future__ import annotations
@@ -49,17 +51,21 @@ class TermCounter:
         self._columns: dict[str, int] = {term: column + 1 for column, term in enumerate(terms)}
         self._ascii_columns = _ascii_columns(spec, self._columns) if _ascii_shortcut_applies(spec) else None
         self._table = _word_bytes_table(spec.lowercase)
+        self._name_terms = self._tokenizer.name_terms if spec.builds_terms else None
 
     def counts(self, products: Sequence[TextProduct]) -> np.ndarray:
-        columns, ascii_columns, terms, width = self._columns, self._ascii_columns, self._tokenizer.terms, self.width
+        columns, ascii_columns, width = self._columns, self._ascii_columns, self.width
+        terms, name_terms = self._tokenizer.terms, self._name_terms
         table, digits, separator = self._table, _DIGITS, NAME_DESCRIPTION_SEPARATOR
         cells: list[int] = []  # one per occurrence: its index in the flattened matrix
-        for row, product in enumerate(products):  # the hot path: every call in the body runs in C
+        for row, product in enumerate(products):  # the hot path: the per-word work runs in C
             to_cell = (row * width - 1).__add__  # column + 1 → cell
             name, description = product.name, product.description
             if ascii_columns is not None and name.isascii() and description.isascii():
                 words = f"{name}{separator}{description}".encode().translate(table, digits).split()
                 cells.extend(map(to_cell, filter(None, map(ascii_columns.get, words))))
+                if name_terms is not None:
+                    cells.extend(map(to_cell, filter(None, map(columns.get, name_terms(name)))))
             else:
                 cells.extend(map(to_cell, filter(None, map(columns.get, terms(product)))))
         matrix = np.zeros((len(products), width), dtype=np.float32)
@@ -81,12 +87,13 @@ def _word_bytes_table(lowercase: bool) -> bytes:
 
 
 def _ascii_shortcut_applies(spec: TokenizerSpec) -> bool:
-    return spec.token_pattern == SKLEARN_TOKEN_PATTERN and not spec.builds_terms and spec.ngram_range == (1, 1)
+    return spec.token_pattern == SKLEARN_TOKEN_PATTERN and spec.ngram_range == (1, 1)
 
 
 def _ascii_columns(spec: TokenizerSpec, columns: Mapping[str, int]) -> dict[bytes, int]:
-    """The terms the shortcut can meet: ASCII runs of two or more word characters that are not stop
-    words. A term outside it (a stop word, a one-letter word) is one the reference never yields."""
+    """The words the shortcut can meet: ASCII runs of two or more word characters that are not stop
+    words. A term outside it (a stop word, a one-letter word, a name term: `name:` holds a byte
+    that is not a word character) is one the reference never yields as a word."""
     stop = set(spec.stop_words)
     return {
         term.encode(): column

@@ -93,11 +93,18 @@ class Tokenizer:
         words = self.tokens(product_text(product.name, product.description))
         if self.spec.name_ngram_range is None:
             return word_ngrams(words, self.spec.ngram_range)
+        return words + self.name_terms(product.name)
+
+    def name_terms(self, name: str) -> list[str]:
+        """The marked word n-grams of a product's name, `name_weight` times (none unless the spec
+        builds terms)."""
+        if self.spec.name_ngram_range is None:
+            return []
         low, high = self.spec.name_ngram_range
-        name = self.tokens(_ASCII_DIGIT_RUNS.sub("", product.name))
+        tokens = self.tokens(_ASCII_DIGIT_RUNS.sub("", name))
         mark = NAME_TERM_MARK
-        marked = [mark + " ".join(name[i : i + n]) for n in range(low, high + 1) for i in range(len(name) - n + 1)]
-        return words + marked * self.spec.name_weight
+        marked = [mark + " ".join(tokens[i : i + n]) for n in range(low, high + 1) for i in range(len(tokens) - n + 1)]
+        return marked * self.spec.name_weight
 
     def product_matrix(self, products: Sequence[TextProduct]) -> np.ndarray:
         """The graph's input for a batch of products: one row of terms each, padded with ''."""

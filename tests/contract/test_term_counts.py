@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import CountVectorizer
 
 from contract.term_counts import TermCounter
-from contract.text import TextProduct, TextTerms, TokenizerSpec, product_text
+from contract.text import SKLEARN_TOKEN_PATTERN, TextProduct, TextTerms, TokenizerSpec, product_text
 from training.config import DEFAULT_CONFIG, load_config
 from training.pattern.export.generated_text import products
 from training.pattern.export.graph import tokenizer_spec
@@ -37,9 +37,20 @@ def _counter_and_oracle(**vectorizer_args: object) -> tuple[TermCounter, CountVe
     return TermCounter(tokenizer_spec(oracle), terms), oracle
 
 
+def _name_terms_counter_and_oracle() -> tuple[TermCounter, CountVectorizer]:
+    spec = TokenizerSpec(
+        token_pattern=SKLEARN_TOKEN_PATTERN, lowercase=True, stop_words=STOPS, name_ngram_range=(1, 2), name_weight=2
+    )
+    named = [TextProduct(text.partition(";")[0], text.partition(";")[2]) for text in CORPUS]
+    named.append(TextProduct("Stripe Print", "stripe"))
+    fitted = CountVectorizer(analyzer=TextTerms(spec)).fit(named)
+    return TermCounter(spec, sorted(fitted.vocabulary_, key=fitted.vocabulary_.__getitem__)), fitted
+
+
 UNIGRAMS = _counter_and_oracle()
 BIGRAMS = _counter_and_oracle(ngram_range=(1, 2))
 CASED = _counter_and_oracle(lowercase=False)
+NAME_TERMS = _name_terms_counter_and_oracle()
 
 ascii_text = st.lists(
     st.one_of(
@@ -70,20 +81,20 @@ def test_counts_equal_scikit_learns_on_ascii_and_any_unicode(
 def test_the_ascii_shortcut_serves_the_default_analyzer_only() -> None:
     # The property above proves the shortcut only if ASCII products take it.
     assert UNIGRAMS[0]._ascii_columns is not None and CASED[0]._ascii_columns is not None
-    assert BIGRAMS[0]._ascii_columns is None
+    assert NAME_TERMS[0]._ascii_columns is not None and BIGRAMS[0]._ascii_columns is None
     assert not {t.encode() for t in UNREACHABLE} & set(UNIGRAMS[0]._ascii_columns)
 
 
-def test_terms_built_by_the_contract_are_counted_as_training_counts_them() -> None:
-    spec = TokenizerSpec(
-        token_pattern=r"(?u)\b\w\w+\b", lowercase=True, stop_words=STOPS, name_ngram_range=(1, 2), name_weight=2
-    )
-    batch = [TextProduct(*CORPUS[i].split(";", 1)) for i in (0, 2)] + [TextProduct("Stripe Print", "stripe")]
-    fitted = CountVectorizer(analyzer=TextTerms(spec)).fit(batch)
-    counter = TermCounter(spec, sorted(fitted.vocabulary_, key=fitted.vocabulary_.__getitem__))
-    assert counter._ascii_columns is None
+@settings(max_examples=300, deadline=None)
+@given(batch=st.lists(st.one_of(ascii_products, products(WORDS)), max_size=8))
+def test_terms_built_by_the_contract_are_counted_as_training_counts_them(batch: list[TextProduct]) -> None:
+    counter, fitted = NAME_TERMS
     np.testing.assert_array_equal(counter.counts(batch), fitted.transform(batch).toarray())
-    assert counter.counts([TextProduct("Stripe Print", "")])[0].max() == 2  # name terms count name_weight times
+
+
+def test_name_terms_count_name_weight_times() -> None:
+    counts = NAME_TERMS[0].counts([TextProduct("Stripe Print", "")])[0]
+    assert sorted(counts[counts > 0].tolist()) == [1, 1, 2, 2, 2]  # 2 words, 3 name terms twice
 
 
 def test_an_empty_batch_and_a_product_without_known_terms() -> None:
