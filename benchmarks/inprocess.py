@@ -15,7 +15,8 @@ from contract.text import TextProduct, product_text
 from inference.text_classification import TextClassificationRuntime
 
 
-def _median_us(fn: Callable[[], object], repeats: int) -> float:
+def median_us(fn: Callable[[], object], repeats: int) -> float:
+    """Median wall-clock µs of `fn`, after a warm-up."""
     for _ in range(min(200, repeats)):
         fn()
     samples = []
@@ -38,8 +39,8 @@ def inprocess_table(model_dir: Path, model_pickle: Path, test_tsv: Path) -> str:
         return lambda: sklearn.predict_proba([product_text(p.name, p.description) for p in ps])
 
     rows = [
-        ("1 product", _median_us(lambda: runtime.predict(single), 3000), _median_us(sk(single), 1000), 1),
-        ("100 products", _median_us(lambda: runtime.predict(batch), 300), _median_us(sk(batch), 100), 100),
+        ("1 product", median_us(lambda: runtime.predict(single), 3000), median_us(sk(single), 1000), 1),
+        ("100 products", median_us(lambda: runtime.predict(batch), 300), median_us(sk(batch), 100), 100),
     ]
     lines = [
         "## In-process inference (one thread, median)",
@@ -71,14 +72,14 @@ def category_inprocess_table(model_dir: Path, fashion_dir: Path) -> str:
     single = photo_input(png, limit)[None, None]
     batch = np.repeat(single, 256, axis=0)
     rows = [
-        ("decode + preprocess, 112×112 PNG", _median_us(lambda: photo_input(png, limit), 2000), 1),
+        ("decode + preprocess, 112×112 PNG", median_us(lambda: photo_input(png, limit), 2000), 1),
         (
             "decode + preprocess, 1000×1000 JPEG",
-            _median_us(lambda: photo_input(big_jpeg, limit), 100),
+            median_us(lambda: photo_input(big_jpeg, limit), 100),
             1,
         ),
-        ("onnxruntime, batch of 1", _median_us(lambda: runtime.predict(single), 2000), 1),
-        ("onnxruntime, batch of 256", _median_us(lambda: runtime.predict(batch), 50), 256),
+        ("onnxruntime, batch of 1", median_us(lambda: runtime.predict(single), 2000), 1),
+        ("onnxruntime, batch of 256", median_us(lambda: runtime.predict(batch), 50), 256),
     ]
     lines = [
         "### In-process cost per image (one thread, median)",

@@ -14,31 +14,19 @@ import json
 import os
 import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 import pandas as pd
 
+from benchmarks.inprocess import median_us
 from benchmarks.paths import ARTIFACTS
 from contract.text import TextProduct
 from inference.text_classification import TextClassificationRuntime
 
 REPEATS = 300
 PROFILED_RUNS = 300
-
-
-def median_us(fn: Callable[[], object], repeats: int = REPEATS) -> float:
-    for _ in range(50):
-        fn()
-    samples = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1e6
 
 
 def node_profile(onnx_path: Path, feeds: dict[str, np.ndarray], top: int = 6) -> list[tuple[str, float]]:
@@ -69,9 +57,9 @@ def describe(model_dir: Path, products: list[TextProduct]) -> list[str]:
     onnx_path = model_dir / meta.onnx_file
     lines = [
         f"{model_dir} (format {meta.format_version}, input {runtime.contract.features}), µs per product, batch {n}:",
-        f"  input {median_us(lambda: runtime._features(products)) / n:.2f}"
-        f"  onnxruntime {median_us(lambda: runtime._session.run(None, feeds)) / n:.2f}"
-        f"  predict {median_us(lambda: runtime.predict(products)) / n:.2f}",
+        f"  input {median_us(lambda: runtime._features(products), REPEATS) / n:.2f}"
+        f"  onnxruntime {median_us(lambda: runtime._session.run(None, feeds), REPEATS) / n:.2f}"
+        f"  predict {median_us(lambda: runtime.predict(products), REPEATS) / n:.2f}",
         "  nodes (µs per batch): " + ", ".join(f"{node} {d:.0f}" for node, d in node_profile(onnx_path, feeds)),
     ]
     return lines

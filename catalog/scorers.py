@@ -72,8 +72,8 @@ class TextScorer:
     depending on its position in the batch (modulo the kernel's 4-row tile, measured): batched, a
     product's stored probability would depend on its chunk or Spark partition, and the two engines
     would disagree in the 7th decimal. Alone, it is the same everywhere, and equal to the server's
-    answer for that product alone. It costs ~45 µs per product instead of ~33 in batches of 500
-    (measured in-process), a small part of a run that writes every row to the database."""
+    answer for that product alone. It costs ~60-70 µs per product instead of ~10 in batches of 100
+    (`python -m benchmarks.text_models`), a small part of a run that writes every row to the database."""
 
     def __init__(self, runtime: TextClassificationRuntime) -> None:
         self.runtime = runtime

@@ -24,6 +24,7 @@ Two ways to count give the same counts:
 
 from __future__ import annotations
 
+import json
 import string
 from collections.abc import Mapping, Sequence
 
@@ -35,6 +36,18 @@ TERM_COUNTS_INPUT = "term_counts"
 TERM_COUNTS_SHAPE = ["products", "terms"]
 # The ONNX metadata property that lists the input's columns, as a JSON array of strings.
 TERMS_METADATA_KEY = "catalogue.text.terms"
+
+
+def terms_property(terms: Sequence[str]) -> dict[str, str]:
+    """The ONNX metadata property that lists a graph's input columns (export writes it)."""
+    return {TERMS_METADATA_KEY: json.dumps(list(terms), ensure_ascii=False)}
+
+
+def listed_terms(properties: Mapping[str, str]) -> list[str] | None:
+    """The input columns an ONNX file's metadata properties list, or None when they list none."""
+    listed = properties.get(TERMS_METADATA_KEY)
+    return None if listed is None else [str(term) for term in json.loads(listed)]
+
 
 _WORD_BYTES = (string.ascii_letters + string.digits + "_").encode()
 _DIGITS = string.digits.encode()

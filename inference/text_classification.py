@@ -3,7 +3,6 @@ probabilities out."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import numpy as np
 
 from contract.artifact import ArtifactError, ArtifactMetadata
 from contract.inputs import TextInput
-from contract.term_counts import TERMS_METADATA_KEY, TermCounter
+from contract.term_counts import TERMS_METADATA_KEY, TermCounter, listed_terms
 from contract.text import TextProduct, Tokenizer
 from inference.predictions import Predictions
 from inference.runtime import ArtifactRuntime
@@ -47,11 +46,10 @@ class TextClassificationRuntime(ArtifactRuntime[TextInput]):
 
     def _terms(self, model_dir: Path) -> list[str]:
         """The graph's input columns, from the ONNX file's metadata property."""
-        listed = self._session.get_modelmeta().custom_metadata_map.get(TERMS_METADATA_KEY)
-        if listed is None:
+        terms = listed_terms(self._session.get_modelmeta().custom_metadata_map)
+        if terms is None:
             raise ArtifactError(f"{model_dir}: the ONNX file does not list its terms ({TERMS_METADATA_KEY})")
-        terms = json.loads(listed)
         width = self._session.get_inputs()[0].shape[1]
-        if not isinstance(terms, list) or len(terms) != width:
+        if len(terms) != width:
             raise ArtifactError(f"{model_dir}: {TERMS_METADATA_KEY} lists {len(terms)} terms, the graph reads {width}")
-        return [str(term) for term in terms]
+        return terms

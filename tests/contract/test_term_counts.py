@@ -44,7 +44,7 @@ def _name_terms_counter_and_oracle() -> tuple[TermCounter, CountVectorizer]:
     named = [TextProduct(text.partition(";")[0], text.partition(";")[2]) for text in CORPUS]
     named.append(TextProduct("Stripe Print", "stripe"))
     fitted = CountVectorizer(analyzer=TextTerms(spec)).fit(named)
-    return TermCounter(spec, sorted(fitted.vocabulary_, key=fitted.vocabulary_.__getitem__)), fitted
+    return TermCounter(spec, list(fitted.get_feature_names_out())), fitted
 
 
 UNIGRAMS = _counter_and_oracle()

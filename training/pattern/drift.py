@@ -3,7 +3,6 @@ for the training products and a window of requests, through the artifact's own r
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import onnx
 from onnx import numpy_helper
 
 from contract.artifact import ONNX_FILE
-from contract.term_counts import TERMS_METADATA_KEY
+from contract.term_counts import listed_terms
 from contract.text import TextProduct, Tokenizer, product_text
 from inference.text_classification import TextClassificationRuntime
 from training.drift.sample import DriftResult, Sample, compare
@@ -31,9 +30,9 @@ def document_frequencies(model_dir: Path, training_products: int) -> dict[str, i
 
 def _columns(model: onnx.ModelProto) -> list[tuple[int, str]]:
     """The graph's vocabulary: listed in the file since format 3, in its `TfIdfVectorizer` before."""
-    listed = {p.key: p.value for p in model.metadata_props}.get(TERMS_METADATA_KEY)
+    listed = listed_terms({p.key: p.value for p in model.metadata_props})
     if listed is not None:
-        return list(enumerate(json.loads(listed)))
+        return list(enumerate(listed))
     node = next(n for n in model.graph.node if n.op_type == "TfIdfVectorizer")
     attributes = {a.name: a for a in node.attribute}
     tokens = [s.decode() for s in attributes["pool_strings"].strings]

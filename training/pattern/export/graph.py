@@ -19,7 +19,6 @@ norm, the linear model and its probabilities) stays skl2onnx's conversion, with 
 from __future__ import annotations
 
 import copy
-import json
 
 import numpy as np
 import onnx
@@ -30,7 +29,7 @@ from skl2onnx.common.data_types import StringTensorType
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
 
-from contract.term_counts import TERM_COUNTS_INPUT, TERM_COUNTS_SHAPE, TERMS_METADATA_KEY
+from contract.term_counts import TERM_COUNTS_INPUT, TERM_COUNTS_SHAPE, terms_property
 from contract.text import TextTerms, TokenizerSpec
 from training.pattern.pipeline import CLASSIFIER_STEP, VECTORIZER_STEP
 
@@ -72,15 +71,9 @@ def convert_pipeline(pipeline: Pipeline) -> tuple[onnx.ModelProto, TokenizerSpec
         options={id(pipeline[CLASSIFIER_STEP]): {"zipmap": False}},
         target_opset=TARGET_OPSET,
     )
-    return _from_term_counts(full, _terms(pipeline[VECTORIZER_STEP])), spec
-
-
-def _terms(vectorizer: TfidfVectorizer) -> list[str]:
-    """The vocabulary in column order: what each column of `TfIdfVectorizer`'s output counts."""
-    terms = [""] * len(vectorizer.vocabulary_)
-    for term, column in vectorizer.vocabulary_.items():
-        terms[column] = str(term)
-    return terms
+    # get_feature_names_out: the vocabulary in column order, what `TfIdfVectorizer`'s output counts
+    terms = [str(term) for term in pipeline[VECTORIZER_STEP].get_feature_names_out()]
+    return _from_term_counts(full, terms), spec
 
 
 def _convertible(pipeline: Pipeline, spec: TokenizerSpec) -> Pipeline:
@@ -106,7 +99,7 @@ def _from_term_counts(full: onnx.ModelProto, terms: list[str]) -> onnx.ModelProt
         node.input[:] = [TERM_COUNTS_INPUT if name == cut else name for name in node.input]
     _label_from_scores(model)
     _l2_norm_in_standard_ops(model)
-    onnx.helper.set_model_props(model, {TERMS_METADATA_KEY: json.dumps(terms, ensure_ascii=False)})
+    onnx.helper.set_model_props(model, terms_property(terms))
     # skl2onnx names the graph with a random UUID and the extractor lists opsets in set order
     # (string hashing is randomised per process); fixing both makes the bytes, hence the
     # sha256 and the model version, depend on the model alone.
