@@ -19,7 +19,7 @@ ENGINE ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo podman)
 export DATA_DIR
 
 .DEFAULT_GOAL := help
-.PHONY: help install train export compare runs report eda drift serve image image-smoke test test-fast lint loadtest bench clean
+.PHONY: help install train export compare runs report curve eda drift serve image image-smoke test test-fast lint loadtest bench clean
 
 help: ## this list (the default target); variables are set as `make <target> NAME=value`
 	@echo "usage: make <target> [NAME=value ...]   (data sets: DATA_DIR=$(DATA_DIR))"
@@ -110,6 +110,10 @@ report: ## publish a run's report into reports/<TASK>/ (TASK=pattern|category; R
 	mkdir -p reports/$(TASK); \
 	for f in "$$run"/report.md "$$run"/*.png; do if [ -f "$$f" ]; then cp "$$f" reports/$(TASK)/ || exit 1; fi; done; \
 	echo "make report: published $$run into reports/$(TASK)/"
+
+curve: ## category accuracy vs training minutes and onnxruntime cost into reports/category/curve.{md,png} (RUNS="<run id> ...")
+	@$(if $(strip $(RUNS)),,echo 'make curve: give the category runs to plot, e.g. RUNS="<run id> <run id>" (ids as `make runs` lists them)' >&2; exit 2)
+	$(BIN)/python -m training.category.curve $(RUNS)
 
 # Locust, headless, against a running server (`make serve` in another shell). HOST is the
 # server's bind address, not the load test's target: a URL given as HOST is refused.

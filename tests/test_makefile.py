@@ -192,3 +192,13 @@ def test_make_drift_refuses_missing_window_and_unknown_model() -> None:
     ]
     result = run_make(["drift", "MODEL=categroy", "WINDOW=requests.json"])
     assert own_lines(result.stderr) == ["make drift: MODEL must be category or pattern, got 'categroy'"]
+
+
+def test_make_curve_asks_for_runs_and_names_a_missing_one(tmp_path: Path) -> None:
+    result = run_make(["curve"])
+    assert result.returncode == 2 and result.stdout == ""
+    assert own_lines(result.stderr) == [
+        'make curve: give the category runs to plot, e.g. RUNS="<run id> <run id>" (ids as `make runs` lists them)'
+    ]
+    result = run_make(["curve", "RUNS=no-such-run", f"RUNS_DIR={tmp_path}"])
+    assert result.returncode == 2 and "no run at" in result.stderr and "no-such-run" in result.stderr

@@ -134,6 +134,9 @@ def test_category_config_loads_by_task_and_overrides_default_sections() -> None:
         ("train.weight_decay=-0.1", "Expected `float` >= 0.0 - at `$.train.weight_decay`"),
         ("train.max_minutes=0", "Expected `float` > 0.0 - at `$.train.max_minutes`"),
         ("train.label_smoothing=1", "Expected `float` < 1.0 - at `$.train.label_smoothing`"),
+        ("train.ema_decay=1", "Expected `float` < 1.0 - at `$.train.ema_decay`"),
+        ("train.random_erasing=1.5", "Expected `float` <= 1.0 - at `$.train.random_erasing`"),
+        ("model.flip_average=maybe", "Expected `bool`"),
         ("evaluation.photo_size=0", "Expected `int` >= 1 - at `$.evaluation.photo_size`"),
         ("seed=-3", "Expected `int` >= 0 - at `$.seed`"),
     ],
@@ -152,6 +155,9 @@ def test_values_that_only_fail_together_blame_the_override_that_set_one_of_them(
         load_config(CATEGORY, ["data.train_limit=100", "data.validation_fraction=0.01"])
     assert str(info.value).startswith("--set data.validation_fraction=0.01: data.train_limit=100 is too small")
     assert "at least 506" in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        load_config(CATEGORY, ["train.random_erasing=0.5", "train.augment=false"])
+    assert str(info.value).startswith("--set train.augment=false: train.random_erasing=0.5 needs train.augment")
 
 
 @pytest.mark.parametrize("validation_fraction", [0.1, 0.01, 0.3])

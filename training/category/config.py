@@ -33,6 +33,9 @@ class CategoryModel(msgspec.Struct, forbid_unknown_fields=True):
     width: Positive = 32
     # "classes": 10 Fashion-MNIST classes, probabilities summed into groups; "groups": 5 directly.
     targets: Literal["classes", "groups"] = "classes"
+    # Average the logits of each image and its mirror image, in evaluation and in the exported
+    # graph (garments are left-right symmetric); doubles the inference cost.
+    flip_average: bool = False
 
 
 class CategoryTraining(msgspec.Struct, forbid_unknown_fields=True):
@@ -45,6 +48,12 @@ class CategoryTraining(msgspec.Struct, forbid_unknown_fields=True):
     max_minutes: Annotated[float, msgspec.Meta(gt=0.0)] = 10.0
     threads: Positive = 2
     augment: bool = True  # random shift of up to ±2 pixels and horizontal flip
+    # With augment: the probability that a random rectangle (2-25% of the image) of a training
+    # image is blanked to the background, so no single part of a garment decides its class.
+    random_erasing: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 0.0
+    # > 0: evaluate, keep and export an exponential moving average of the weights (and batch-norm
+    # statistics) with this decay per step, instead of the last weights.
+    ema_decay: Annotated[float, msgspec.Meta(ge=0.0, lt=1.0)] = 0.0
     imbalance: Literal["none", "class_weights", "balanced_sampler"] = "none"
     label_smoothing: Annotated[float, msgspec.Meta(ge=0.0, lt=1.0)] = 0.0
     # Hierarchical loss (classes targets only): + weight * NLL of the summed group probabilities.
@@ -76,6 +85,13 @@ class CategoryConfig(msgspec.Struct, forbid_unknown_fields=True):
                 f"(got {self.model.targets!r}): set train.group_loss_weight=0 or model.targets=classes",
                 "train.group_loss_weight",
                 "model.targets",
+            )
+        if self.train.random_erasing and not self.train.augment:
+            raise FieldError(
+                f"train.random_erasing={self.train.random_erasing} needs train.augment = true: "
+                "set train.augment=true or train.random_erasing=0",
+                "train.random_erasing",
+                "train.augment",
             )
         _check_split(self.data)
 

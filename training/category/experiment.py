@@ -14,7 +14,7 @@ import torch
 
 from contract.fashion_groups import CLASS_TO_GROUP, CLASSES, GROUPS
 from training.category.config import CategoryConfig
-from training.category.data import Dataset, load_data
+from training.category.data import Dataset, FashionData, load_data
 from training.category.evaluation import (
     calibration,
     class_confusion,
@@ -22,7 +22,7 @@ from training.category.evaluation import (
     inference_cost,
     worst_mistakes,
 )
-from training.category.models import build_model
+from training.category.models import FlipAveraged, build_model
 from training.category.photos import photo_inputs
 from training.category.report import write_report
 from training.category.train import fit, group_probabilities, predict_logits
@@ -37,13 +37,19 @@ def outputs_of(config: CategoryConfig) -> int:
     return len(CLASSES) if config.model.targets == "classes" else len(GROUPS)
 
 
+def network_of(config: CategoryConfig) -> torch.nn.Module:
+    """The config's network, untrained."""
+    model = config.model
+    return build_model(model.architecture, outputs_of(config), model.width, model.flip_average)
+
+
 def save_model(run_dir: Path, model: torch.nn.Module, config: CategoryConfig) -> None:
     torch.save({"state_dict": model.state_dict(), "architecture": config.model.architecture}, run_dir / MODEL_FILE)
 
 
 def load_model(run_dir: Path, config: CategoryConfig) -> torch.nn.Module:
     saved = torch.load(run_dir / MODEL_FILE, map_location="cpu", weights_only=True)
-    model = build_model(config.model.architecture, outputs_of(config), config.model.width)
+    model = network_of(config)
     model.load_state_dict(saved["state_dict"])
     return model.eval()
 
@@ -63,7 +69,7 @@ def run_category_experiment(config: CategoryConfig, run_dir: Path) -> dict[str, 
         len(data.test.classes),
     )
     torch.manual_seed(config.seed)
-    model = build_model(config.model.architecture, outputs_of(config), config.model.width)
+    model = network_of(config)
     val_inputs = data.validation.inputs()
     result = fit(model, config, data.train.inputs(), data.train.classes, val_inputs, data.validation.classes)
     save_model(run_dir, result.model, config)
@@ -92,6 +98,8 @@ def run_category_experiment(config: CategoryConfig, run_dir: Path) -> dict[str, 
     # The test set, touched once, for the final figures.
     test_p, target_p = probabilities(result.model, config, data.test.inputs())
     metrics["test"] = grouped_metrics(data.test.classes, test_p)
+    if isinstance(result.model, FlipAveraged):
+        metrics["single_view"] = _single_view(result.model.network, config, val_inputs, data)
     if config.model.targets == "classes":
         metrics["class_confusion"] = class_confusion(data.test.classes, target_p)
     metrics["calibration"] = calibration(data.test.classes, test_p, config.evaluation.calibration_bins)
@@ -108,6 +116,21 @@ def run_category_experiment(config: CategoryConfig, run_dir: Path) -> dict[str, 
     _write_predictions(run_dir / "predictions_test.csv", data.test.classes, test_p)
     write_report(run_dir, metrics, data.test.images)
     return metrics
+
+
+def _single_view(
+    network: torch.nn.Module, config: CategoryConfig, val_inputs: np.ndarray, data: FashionData
+) -> dict[str, float]:
+    """The same weights without test-time flip averaging: what the averaging adds."""
+    found = {
+        split: grouped_metrics(classes, probabilities(network, config, inputs)[0])["accuracy"]
+        for split, classes, inputs in (
+            ("validation", data.validation.classes, val_inputs),
+            ("test", data.test.classes, data.test.inputs()),
+        )
+    }
+    log.info("without flip averaging: validation %.4f, test %.4f", found["validation"], found["test"])
+    return found
 
 
 def _photo_check(model: torch.nn.Module, config: CategoryConfig, test: Dataset) -> dict[str, Any]:

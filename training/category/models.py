@@ -109,8 +109,26 @@ ARCHITECTURES: dict[str, Callable[[int, int], nn.Module]] = {
 }
 
 
-def build_model(architecture: str, outputs: int, width: int) -> nn.Module:
-    return ARCHITECTURES[architecture](outputs, width)
+class FlipAveraged(nn.Module):
+    """Test-time flip averaging folded into the network: in eval mode (evaluation and the
+    exported graph) the logits are the mean of the image's and its mirror image's, which costs
+    one extra forward pass; in training mode the network is called once, as trained."""
+
+    def __init__(self, network: nn.Module) -> None:
+        super().__init__()
+        self.network = network
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            return self.network(x)
+        # Two passes rather than one over a concatenated batch: torch.export then keeps the
+        # batch dimension dynamic in the ONNX graph.
+        return (self.network(x) + self.network(x.flip(-1))) / 2
+
+
+def build_model(architecture: str, outputs: int, width: int, flip_average: bool = False) -> nn.Module:
+    network = ARCHITECTURES[architecture](outputs, width)
+    return FlipAveraged(network) if flip_average else network
 
 
 def parameter_count(model: nn.Module) -> int:

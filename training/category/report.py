@@ -176,6 +176,13 @@ def write_report(run_dir: Path, metrics: dict[str, Any], test_images: np.ndarray
             f"| test as photos ({photo['size']}×{photo['size']}, inverted, via contract.image) | "
             f"{photo['accuracy']:.4f} | {photo['macro_f1']:.4f} | {photo['errors']} |"
         )
+    if "single_view" in metrics:
+        single = metrics["single_view"]
+        lines += [
+            "",
+            f"Without test-time flip averaging (the same weights, one view per image): validation "
+            f"{single['validation']:.4f}, test {single['test']:.4f}.",
+        ]
     lines += ["", "## Per group (test)", "", _group_table(test["per_group"]), ""]
     if "class_confusion" in metrics:
         cc = metrics["class_confusion"]

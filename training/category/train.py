@@ -12,6 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from contract.fashion_groups import CLASS_TO_GROUP, GROUPS, grouping_matrix, to_groups
 from training.category.config import CategoryConfig
@@ -54,9 +55,10 @@ def targets_of(classes: np.ndarray, targets: str) -> np.ndarray:
     return classes if targets == "classes" else to_groups(classes)
 
 
-def augment(batch: torch.Tensor, generator: torch.Generator, max_shift: int = 2) -> torch.Tensor:
+def augment(batch: torch.Tensor, generator: torch.Generator, max_shift: int = 2, erasing: float = 0.0) -> torch.Tensor:
     """Per-image random integer shift (zero fill) and horizontal flip; Fashion-MNIST garments
-    are centred and roughly left-right symmetric, so both keep the label."""
+    are centred and roughly left-right symmetric, so both keep the label. With `erasing` > 0,
+    that fraction of the images also loses a random rectangle (random erasing)."""
     n = batch.shape[0]
     padded = F.pad(batch, (max_shift,) * 4)
     size = batch.shape[-1]
@@ -66,7 +68,26 @@ def augment(batch: torch.Tensor, generator: torch.Generator, max_shift: int = 2)
     cols = (dx[:, None] + torch.arange(size)[None, :])[:, None, None, :]  # (n, 1, 1, size)
     shifted = padded[torch.arange(n)[:, None, None, None], torch.zeros(1, dtype=torch.long), rows, cols]
     flip = torch.rand(n, generator=generator) < 0.5
-    return torch.where(flip[:, None, None, None], shifted.flip(-1), shifted)
+    flipped = torch.where(flip[:, None, None, None], shifted.flip(-1), shifted)
+    return erase(flipped, generator, erasing) if erasing else flipped
+
+
+def erase(batch: torch.Tensor, generator: torch.Generator, probability: float) -> torch.Tensor:
+    """Random erasing (Zhong et al., 2017) for a batch at once: each image, with `probability`,
+    gets a rectangle of 2-25% of its area and aspect ratio 1/3-3 set to 0, the background."""
+    n, size = batch.shape[0], batch.shape[-1]
+    area = torch.empty(n).uniform_(0.02, 0.25, generator=generator) * size * size
+    log_ratio = torch.empty(n).uniform_(-1.0986, 1.0986, generator=generator)  # ln(1/3) .. ln(3)
+    height = (area * log_ratio.exp()).sqrt().round().clamp(1, size)
+    width = (area / log_ratio.exp()).sqrt().round().clamp(1, size)
+    top = (torch.rand(n, generator=generator) * (size - height + 1)).floor()
+    left = (torch.rand(n, generator=generator) * (size - width + 1)).floor()
+    chosen = torch.rand(n, generator=generator) < probability
+    index = torch.arange(size, dtype=batch.dtype)
+    rows = (index[None, :] >= top[:, None]) & (index[None, :] < (top + height)[:, None])  # (n, size)
+    cols = (index[None, :] >= left[:, None]) & (index[None, :] < (left + width)[:, None])
+    blank = (rows[:, :, None] & cols[:, None, :] & chosen[:, None, None])[:, None]  # (n, 1, size, size)
+    return batch.masked_fill(blank, 0.0)
 
 
 class _Loss:
@@ -112,6 +133,72 @@ def predict_logits(model: nn.Module, inputs: np.ndarray, batch_size: int) -> tor
     return torch.cat(chunks)
 
 
+@dataclass
+class _Step:
+    """What one optimisation step needs, built once per run."""
+
+    model: nn.Module
+    loss_fn: _Loss
+    optimizer: torch.optim.Optimizer
+    schedule: torch.optim.lr_scheduler.LRScheduler
+    average: AveragedModel | None  # the EMA of the weights, when train.ema_decay > 0
+
+    def evaluated(self) -> nn.Module:
+        """The network that is validated, kept and exported."""
+        return self.model if self.average is None else self.average.module
+
+
+def _step_of(model: nn.Module, config: CategoryConfig, loss_fn: _Loss, steps_per_epoch: int) -> _Step:
+    train = config.train
+    optimizer = torch.optim.AdamW(model.parameters(), lr=train.learning_rate, weight_decay=train.weight_decay)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=train.learning_rate, total_steps=train.epochs * steps_per_epoch
+    )
+    average = None
+    if train.ema_decay:
+        # use_buffers: the batch-norm statistics are averaged too, so they match the averaged weights.
+        average = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(train.ema_decay), use_buffers=True)
+    return _Step(model, loss_fn, optimizer, schedule, average)
+
+
+def _train_epoch(
+    step: _Step,
+    config: CategoryConfig,
+    x_all: torch.Tensor,
+    y_all: torch.Tensor,
+    rng: np.random.Generator,
+    generator: torch.Generator,
+) -> tuple[float, float]:
+    """One pass over the training set: (mean loss, accuracy on the batches as trained)."""
+    step.model.train()
+    total_loss, correct, seen = 0.0, 0, 0
+    for index in _batches(len(x_all), config, y_all.numpy(), rng):
+        x, y = x_all[index], y_all[index]
+        if config.train.augment:
+            x = augment(x, generator, erasing=config.train.random_erasing)
+        logits = step.model(x.contiguous(memory_format=torch.channels_last))
+        loss = step.loss_fn(logits, y)
+        step.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        step.optimizer.step()
+        step.schedule.step()
+        if step.average is not None:
+            step.average.update_parameters(step.model)
+        total_loss += loss.item() * len(index)
+        correct += int((logits.argmax(1) == y).sum())
+        seen += len(index)
+    return total_loss / seen, correct / seen
+
+
+def _validate(
+    model: nn.Module, config: CategoryConfig, val_inputs: np.ndarray, val_groups: np.ndarray
+) -> tuple[float, float]:
+    """(group NLL, grouped accuracy) on the validation images."""
+    val_p = group_probabilities(predict_logits(model, val_inputs, config.evaluation.batch_size), config.model.targets)
+    val_loss = float(F.nll_loss(torch.log(val_p.clamp_min(1e-7)), torch.from_numpy(val_groups)))
+    return val_loss, float((val_p.argmax(1).numpy() == val_groups).mean())
+
+
 def fit(
     model: nn.Module,
     config: CategoryConfig,
@@ -125,48 +212,24 @@ def fit(
     rng = np.random.default_rng(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     targets_np = targets_of(train_classes, config.model.targets)
-    loss_fn = _Loss(config, targets_np)
     x_all = torch.from_numpy(train_inputs)
     y_all = torch.from_numpy(targets_np)
     model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stubs omit it
-    steps_per_epoch = -(-len(x_all) // config.train.batch_size)
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.train.learning_rate, weight_decay=config.train.weight_decay
-    )
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.train.learning_rate, total_steps=config.train.epochs * steps_per_epoch
-    )
+    step = _step_of(model, config, _Loss(config, targets_np), -(-len(x_all) // config.train.batch_size))
     val_groups = to_groups(val_classes)
     result = TrainingResult(model=model)
     best_state, best_key, started = None, (-1.0, 0.0), time.perf_counter()
     for epoch in range(1, config.train.epochs + 1):
         epoch_started = time.perf_counter()
-        model.train()
-        total_loss, correct, seen = 0.0, 0, 0
-        for index in _batches(len(x_all), config, targets_np, rng):
-            x, y = x_all[index], y_all[index]
-            if config.train.augment:
-                x = augment(x, generator)
-            logits = model(x.contiguous(memory_format=torch.channels_last))
-            loss = loss_fn(logits, y)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            total_loss += loss.item() * len(index)
-            correct += int((logits.argmax(1) == y).sum())
-            seen += len(index)
-        val_logits = predict_logits(model, val_inputs, config.evaluation.batch_size)
-        val_p = group_probabilities(val_logits, config.model.targets)
-        val_loss = float(F.nll_loss(torch.log(val_p.clamp_min(1e-7)), torch.from_numpy(val_groups)))
-        val_acc = float((val_p.argmax(1).numpy() == val_groups).mean())
+        train_loss, train_acc = _train_epoch(step, config, x_all, y_all, rng, generator)
+        val_loss, val_acc = _validate(step.evaluated(), config, val_inputs, val_groups)
         record = EpochRecord(
             epoch,
-            total_loss / seen,
-            correct / seen,
+            train_loss,
+            train_acc,
             val_loss,
             val_acc,
-            optimizer.param_groups[0]["lr"],
+            step.optimizer.param_groups[0]["lr"],
             time.perf_counter() - epoch_started,
         )
         result.history.append(record)
@@ -182,7 +245,7 @@ def fit(
         )
         if (val_acc, -val_loss) > best_key:
             best_key, result.best_epoch = (val_acc, -val_loss), epoch
-            best_state = copy.deepcopy(model.state_dict())
+            best_state = copy.deepcopy(step.evaluated().state_dict())
         elapsed = time.perf_counter() - started
         if epoch - result.best_epoch >= config.train.patience:
             result.stopped_because = f"early stop: no better validation accuracy for {config.train.patience} epochs"
