@@ -4,8 +4,9 @@ thread, as a serving worker runs it; batch 1 and 32), beside the model being ser
 
     python -m training.category.curve RUN [RUN ...] [--out reports/category]
 
-Runs of one config (its seeds) make one point: mean and spread of their test accuracy and
-training minutes. Writes curve.md (the table) and curve.png (the plot) into --out."""
+Runs of one config with the same overrides (its seeds) make one point: mean and spread of
+their test accuracy and training minutes. A shorter budget can be given as overrides
+(`--set train.epochs=6 --set train.max_minutes=5`). Writes curve.md (the table) and curve.png (the plot) into --out."""
 
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ import numpy as np
 from contract.artifact import ONNX_FILE
 from inference.session import inference_session
 from training.category.config import CategoryConfig
-from training.category.experiment import load_model
+from training.category.experiment import network_of
 from training.category.export.graph import INPUT_NAME, GroupProbabilities, to_onnx
 from training.config import load_config
+from training.identity import identity_of
 from training.plots import plt, save_figure
 from training.runs import CONFIG_FILE, read_metrics, resolve_run, runs_dir
 
@@ -75,18 +77,20 @@ def onnx_cost(onnx_path: Path, repeats: int = 200) -> Cost:
     return Cost(found)
 
 
-def run_cost(run_dir: Path, config: CategoryConfig) -> Cost:
-    """The cost of the graph `make export` would write for this run (the gate is not run here)."""
+def config_cost(config: CategoryConfig) -> Cost:
+    """The cost of the graph `make export` writes for a run of this config. It depends on the
+    network's shape only, not on its weights, so an untrained one is timed: a run's metrics and
+    config are all the curve needs (reports/category/runs/ keeps those of the published runs)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / ONNX_FILE
-        to_onnx(GroupProbabilities(load_model(run_dir, config), config.model.targets), path)
+        to_onnx(GroupProbabilities(network_of(config).eval(), config.model.targets), path)
         return onnx_cost(path)
 
 
 def points_of(run_dirs: list[Path]) -> list[Point]:
     by_config: dict[str, list[Path]] = defaultdict(list)
-    for run_dir in run_dirs:
-        by_config[read_metrics(run_dir)["config_name"]].append(run_dir)
+    for run_dir in run_dirs:  # the seeds of one config, or of one config with the same overrides
+        by_config[identity_of(read_metrics(run_dir)).variant()].append(run_dir)
     points = []
     for name, runs in by_config.items():
         metrics = [read_metrics(r) for r in runs]
@@ -99,7 +103,7 @@ def points_of(run_dirs: list[Path]) -> list[Point]:
                 minutes=[m["training"]["seconds"] / 60 for m in metrics],
                 test_accuracy=[m["test"]["accuracy"] for m in metrics],
                 validation_accuracy=[m["validation"]["accuracy"] for m in metrics],
-                cost=run_cost(runs[0], config),
+                cost=config_cost(config),
             )
         )
     return sorted(points, key=lambda p: p.mean(p.minutes))

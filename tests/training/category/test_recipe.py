@@ -16,7 +16,7 @@ from inference.image_classification import ImageClassificationRuntime
 from tests.conftest import ROOT, run_training
 from training.category.export.export import export_category_run
 from training.category.models import FlipAveraged, cnn
-from training.category.train import erase
+from training.category.train import ema_with_warmup, erase
 from training.config import load_config
 from training.export.target import ExportTarget
 
@@ -44,6 +44,14 @@ def test_erasing_touches_the_fraction_of_images_it_is_given() -> None:
     erased = erase(batch, torch.Generator().manual_seed(1), probability=0.3)
     fraction = float((erased.flatten(1).min(1).values == 0).float().mean())
     assert 0.27 < fraction < 0.33
+
+
+def test_the_ema_follows_early_weights_then_decays_at_its_rate() -> None:
+    update = ema_with_warmup(0.999)
+    for n, expected_decay in ((1, 2 / 11), (10, 11 / 20), (100_000, 0.999)):
+        averaged, current = [torch.zeros(3)], [torch.ones(3)]
+        update(averaged, current, torch.tensor(n))
+        assert torch.allclose(averaged[0], torch.full((3,), 1 - expected_decay)), n
 
 
 def test_flip_averaging_makes_the_prediction_mirror_invariant_only_when_evaluated() -> None:
@@ -94,7 +102,7 @@ def test_the_curve_puts_accuracy_beside_training_minutes_and_served_cost(recipe_
     out = tmp_path / "curve"
     assert curve.main([str(recipe_run), "--out", str(out), "--reference", str(ROOT / "artifacts" / "category")]) == 0
     rows = (out / "curve.md").read_text().splitlines()
-    (row,) = [r for r in rows if r.startswith("| category-long-recipe |")]
+    (row,) = [r for r in rows if r.startswith("| category-long-recipe data.train_limit=2000 ")]
     cells = [c.strip() for c in row.split("|")[1:-1]]
     metrics = json.loads((recipe_run / "metrics.json").read_text())
     assert cells[1] == "1" and cells[4].startswith(f"{metrics['test']['accuracy']:.4f} ± 0.0000")
