@@ -40,9 +40,10 @@ REFERENCE = Path("artifacts/category")
 
 @dataclass(frozen=True)
 class Cost:
-    """Milliseconds per image in onnxruntime, one thread, by batch size."""
+    """Milliseconds per image in onnxruntime, one thread, by batch size, of the graph `source`."""
 
     ms_per_image: dict[int, float]
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Point:
         return statistics.stdev(values) if len(values) > 1 else 0.0
 
 
-def onnx_cost(onnx_path: Path, repeats: int = 200) -> Cost:
+def onnx_cost(onnx_path: Path, repeats: int = 200, source: str = "") -> Cost:
     session = inference_session(onnx_path, intra_op_threads=1)
     rng = np.random.default_rng(0)
     found = {}
@@ -74,7 +75,7 @@ def onnx_cost(onnx_path: Path, repeats: int = 200) -> Cost:
             session.run(None, {INPUT_NAME: images})
             times.append(time.perf_counter() - started)
         found[batch] = float(np.median(times)) * 1000 / batch
-    return Cost(found)
+    return Cost(found, source)
 
 
 def config_cost(config: CategoryConfig) -> Cost:
@@ -125,7 +126,7 @@ def table(points: list[Point], reference: Cost | None) -> str:
         )
     if reference:
         lines.append(
-            f"| *served today* ({REFERENCE}) | | | | | {reference.ms_per_image[1]:.3f} "
+            f"| *served today* ({reference.source}) | | | | | {reference.ms_per_image[1]:.3f} "
             f"| {reference.ms_per_image[32]:.3f} | 1.00x |"
         )
     return "\n".join(lines) + "\n"
@@ -165,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"python -m training.category.curve: {exc}", file=sys.stderr)
         return 2
     reference_onnx = args.reference / ONNX_FILE
-    reference = onnx_cost(reference_onnx) if reference_onnx.is_file() else None
+    reference = onnx_cost(reference_onnx, source=str(args.reference)) if reference_onnx.is_file() else None
     points = points_of(run_dirs)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "curve.md").write_text(table(points, reference))

@@ -96,10 +96,11 @@ def run_category_experiment(config: CategoryConfig, run_dir: Path) -> dict[str, 
     val_p, _ = probabilities(result.model, config, val_inputs)
     metrics["validation"] = grouped_metrics(data.validation.classes, val_p)
     # The test set, touched once, for the final figures.
-    test_p, target_p = probabilities(result.model, config, data.test.inputs())
+    test_inputs = data.test.inputs()
+    test_p, target_p = probabilities(result.model, config, test_inputs)
     metrics["test"] = grouped_metrics(data.test.classes, test_p)
     if isinstance(result.model, FlipAveraged):
-        metrics["single_view"] = _single_view(result.model.network, config, val_inputs, data)
+        metrics["single_view"] = _single_view(result.model.network, config, (val_inputs, test_inputs), data)
     if config.model.targets == "classes":
         metrics["class_confusion"] = class_confusion(data.test.classes, target_p)
     metrics["calibration"] = calibration(data.test.classes, test_p, config.evaluation.calibration_bins)
@@ -119,14 +120,13 @@ def run_category_experiment(config: CategoryConfig, run_dir: Path) -> dict[str, 
 
 
 def _single_view(
-    network: torch.nn.Module, config: CategoryConfig, val_inputs: np.ndarray, data: FashionData
+    network: torch.nn.Module, config: CategoryConfig, inputs: tuple[np.ndarray, np.ndarray], data: FashionData
 ) -> dict[str, float]:
     """The same weights without test-time flip averaging: what the averaging adds."""
     found = {
-        split: grouped_metrics(classes, probabilities(network, config, inputs)[0])["accuracy"]
-        for split, classes, inputs in (
-            ("validation", data.validation.classes, val_inputs),
-            ("test", data.test.classes, data.test.inputs()),
+        split: grouped_metrics(classes, probabilities(network, config, split_inputs)[0])["accuracy"]
+        for split, classes, split_inputs in zip(
+            ("validation", "test"), (data.validation.classes, data.test.classes), inputs, strict=True
         )
     }
     log.info("without flip averaging: validation %.4f, test %.4f", found["validation"], found["test"])

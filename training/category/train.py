@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,7 +79,7 @@ def erase(batch: torch.Tensor, generator: torch.Generator, probability: float) -
     gets a rectangle of 2-25% of its area and aspect ratio 1/3-3 set to 0, the background."""
     n, size = batch.shape[0], batch.shape[-1]
     area = torch.empty(n).uniform_(0.02, 0.25, generator=generator) * size * size
-    log_ratio = torch.empty(n).uniform_(-1.0986, 1.0986, generator=generator)  # ln(1/3) .. ln(3)
+    log_ratio = torch.empty(n).uniform_(-math.log(3), math.log(3), generator=generator)
     height = (area * log_ratio.exp()).sqrt().round().clamp(1, size)
     width = (area / log_ratio.exp()).sqrt().round().clamp(1, size)
     top = (torch.rand(n, generator=generator) * (size - height + 1)).floor()
