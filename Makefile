@@ -100,7 +100,7 @@ report: ## publish a run's report into reports/<TASK>/ (TASK=pattern|category; R
 	@run="$(RUNS_DIR)/$(or $(RUN),latest-$(TASK))"; \
 	if [ -n "$(RUN)" ] && [ ! -e "$$run" ] && [ -e "$(RUN)" ]; then run="$(RUN)"; fi; \
 	if [ ! -f "$$run/metrics.json" ] || [ ! -f "$$run/report.md" ]; then \
-		echo "make report: no finished $(TASK) run at $$run: $(if $(RUN),give a run id that \`make runs\` lists,train one first: make train$(if $(filter category,$(TASK)), CONFIG=training/configs/category-final.toml))" >&2; exit 2; \
+		echo "make report: no finished $(TASK) run at $$run: $(if $(RUN),give a run id that \`make runs\` lists,train one first: make train$(if $(filter category,$(TASK)), CONFIG=training/configs/category-30min.toml))" >&2; exit 2; \
 	fi; \
 	task=$$(sed -n 's/^task = "\(.*\)"$$/\1/p' "$$run/config.toml" 2>/dev/null); \
 	if [ -z "$$task" ]; then echo "make report: $$run/config.toml names no task: is $$run a run directory?" >&2; exit 2; fi; \

@@ -108,7 +108,7 @@ def test_make_report_validates_task_and_run(tmp_path: Path) -> None:
     result = report("TASK=category")
     assert own_lines(result.stderr) == [
         "make report: no finished category run at runs/latest-category: train one first: "
-        "make train CONFIG=training/configs/category-final.toml"
+        "make train CONFIG=training/configs/category-30min.toml"
     ]
     result = report("TASK=categroy")
     assert result.returncode == 2

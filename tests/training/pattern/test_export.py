@@ -203,13 +203,16 @@ def test_gate_rejects_the_plain_skl2onnx_conversion(prototype_run: Path, data_di
 
 def test_both_formats_of_committed_artifacts_load_and_a_newer_one_is_refused(tmp_path: Path) -> None:
     """Format 1 (with created_at and source_run) is still read: an artifact is re-exported only
-    when its model is, so committed artifacts of both formats coexist. An unknown future format
-    is refused with a message rather than misread."""
+    when its model is, so deployed artifacts of older formats coexist with new ones
+    (`format_1_category/` keeps the category model's format 1 metadata, committed until round 2).
+    An unknown future format is refused with a message rather than misread."""
     for name in ("pattern", "category"):
         meta = read_metadata(ROOT / "artifacts" / name)
         assert meta.format_version in (1, 2, 3) and meta.equivalence.passed
         if meta.format_version >= 2:
             assert meta.trained_from is not None and meta.created_at is None and meta.source_run is None
+    old = read_metadata(ROOT / "tests" / "inference" / "format_1_category")
+    assert old.format_version == 1 and old.source_run and old.created_at and old.trained_from is None
     meta = read_metadata(ROOT / "artifacts" / "pattern")
     future = tmp_path / "future"
     future.mkdir()
