@@ -100,7 +100,7 @@ def run_category_experiment(config: CategoryConfig, run_dir: Path) -> dict[str, 
     test_p, target_p = probabilities(result.model, config, test_inputs)
     metrics["test"] = grouped_metrics(data.test.classes, test_p)
     if isinstance(result.model, FlipAveraged):
-        metrics["single_view"] = _single_view(result.model.network, config, (val_inputs, test_inputs), data)
+        metrics["single_view"] = _single_view(result.model.network, config, data, val_inputs, test_inputs)
     if config.model.targets == "classes":
         metrics["class_confusion"] = class_confusion(data.test.classes, target_p)
     metrics["calibration"] = calibration(data.test.classes, test_p, config.evaluation.calibration_bins)
@@ -120,13 +120,15 @@ def run_category_experiment(config: CategoryConfig, run_dir: Path) -> dict[str, 
 
 
 def _single_view(
-    network: torch.nn.Module, config: CategoryConfig, inputs: tuple[np.ndarray, np.ndarray], data: FashionData
+    network: torch.nn.Module, config: CategoryConfig, data: FashionData, val_inputs: np.ndarray, test_inputs: np.ndarray
 ) -> dict[str, float]:
-    """The same weights without test-time flip averaging: what the averaging adds."""
+    """The same weights without test-time flip averaging: what the averaging adds. The inputs are
+    the ones already scaled for the averaged model's figures."""
     found = {
-        split: grouped_metrics(classes, probabilities(network, config, split_inputs)[0])["accuracy"]
-        for split, classes, split_inputs in zip(
-            ("validation", "test"), (data.validation.classes, data.test.classes), inputs, strict=True
+        split: grouped_metrics(classes, probabilities(network, config, inputs)[0])["accuracy"]
+        for split, classes, inputs in (
+            ("validation", data.validation.classes, val_inputs),
+            ("test", data.test.classes, test_inputs),
         )
     }
     log.info("without flip averaging: validation %.4f, test %.4f", found["validation"], found["test"])
