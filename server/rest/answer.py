@@ -1,60 +1,21 @@
-"""Answers already encoded, returned by the predict routes as plain ASGI apps.
-
-Litestar sends an ASGI app returned by a handler as it is. Building a `Response` and turning it
-into Litestar's ASGI response (header containers, cookies, background tasks, content-length
-computation) cost ~2 µs per request on the single-product path; the predictions are encoded by
-msgspec already, so all that is left is two ASGI messages."""
+"""Answers already encoded, sent by the endpoints (server/rest/endpoint.py) as the two ASGI
+messages they are: the predictions are encoded by msgspec, so nothing of Litestar's `Response`
+(header containers, cookies, background tasks) is needed."""
 
 from __future__ import annotations
 
-from typing import Any
+from litestar.types import HTTPResponseStartEvent, Send
 
-CONTENT_TYPE = (b"content-type", b"application/json")
-
-
-class Answer:
-    """An encoded answer; a route annotated `-> Answer` returns one of the kinds below, which
-    Litestar recognises as an ASGI app by this async `__call__`."""
-
-    __slots__ = ()
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        raise NotImplementedError
+JSON_TYPE = (b"content-type", b"application/json")
 
 
-class JsonAnswer(Answer):
-    __slots__ = ("body",)
-
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        body = self.body
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [CONTENT_TYPE, (b"content-length", str(len(body)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+async def send_json(send: Send, body: bytes) -> None:
+    await send_answer(send, body, [JSON_TYPE])
 
 
-class TensorAnswer(Answer):
-    """An answer of the binary tensor data extension: a JSON header of `header_length` bytes, then
-    the binary outputs (server/v2/binary.py)."""
-
-    __slots__ = ("body", "header_length")
-
-    def __init__(self, body: bytes, header_length: int) -> None:
-        self.body = body
-        self.header_length = header_length
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        headers = [
-            (b"content-type", b"application/octet-stream"),
-            (b"inference-header-content-length", str(self.header_length).encode()),
-            (b"content-length", str(len(self.body)).encode()),
-        ]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": self.body})
+async def send_answer(send: Send, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    """A 200 with `body` and `headers`; Content-Length is added here."""
+    headers.append((b"content-length", str(len(body)).encode()))
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": 200, "headers": headers}
+    await send(start)
+    await send({"type": "http.response.body", "body": body, "more_body": False})

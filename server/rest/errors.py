@@ -11,15 +11,12 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
-from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from server.metrics.definitions import SHED
 from server.wire.errors import ErrorBody, Overloaded, RequestError
 
 log = logging.getLogger(__name__)
-
-
-BODY_LIMIT_SETTING = "body_limit_setting"  # key in a route's `opt`: which setting is its body limit
 
 
 @dataclass(frozen=True)
@@ -42,9 +39,7 @@ def request_problem(request: Request, exc: RequestError) -> Problem:
 
 def http_problem(request: Request, exc: HTTPException) -> Problem:
     detail = exc.detail
-    if exc.status_code == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
-        detail = f"request body over the limit {_body_limit(request)}"
-    elif isinstance(exc.extra, list) and exc.extra:  # Litestar's parameter validation: name each parameter
+    if isinstance(exc.extra, list) and exc.extra:  # Litestar's parameter validation: name each parameter
         detail += ": " + "; ".join(_describe(problem) for problem in exc.extra)
     # Kept from the exception: the router's 405 carries `Allow` with the path's methods (RFC 9110 §15.5.6).
     return Problem(exc.status_code, detail, exc.headers)
@@ -53,13 +48,6 @@ def http_problem(request: Request, exc: HTTPException) -> Problem:
 def internal_problem(request: Request, exc: Exception) -> Problem:
     log.exception("unhandled error", extra={"path": request.url.path})
     return Problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal error")
-
-
-def _body_limit(request: Request) -> str:
-    """The setting that limits this route's body: a route with its own limit names it in `opt`."""
-    handler = request.route_handler  # only HTTP routes read bodies
-    name = handler.opt.get(BODY_LIMIT_SETTING, "max_body_bytes")
-    return f"{name}={handler.resolve_request_max_body_size()}"
 
 
 def _describe(problem: object) -> str:

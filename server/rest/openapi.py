@@ -17,9 +17,14 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 import msgspec
+from litestar import Litestar, post
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIType
+from litestar.plugins import ReceiveRoutePlugin
+from litestar.routes import ASGIRoute, BaseRoute
+
+from server.rest.endpoint import DOCUMENTED_AS, DocumentedOperation
 
 _REF_PREFIX = "#/components/schemas/"
 # JSON Schema keyword → Litestar Schema field, for every keyword the codecs' Structs may declare.
@@ -109,16 +114,67 @@ def _subschemas(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _subschemas(child)
 
 
+def order_path_parameters(schema: dict[str, Any]) -> None:
+    """Path parameters in the order of the path, the others after them as they were. Litestar
+    documents the path parameters a handler does not take (the V2 infer routes', server/rest/
+    endpoint.py) from a set: without this their order changed from one worker to the next."""
+    for path, path_item in schema.get("paths", {}).items():
+        for operation in path_item.values():
+            if isinstance(operation, dict) and operation.get("parameters"):
+                operation["parameters"].sort(key=lambda p: _path_position(path, p))
+
+
+def _path_position(path: str, parameter: dict[str, Any]) -> int:
+    if parameter.get("in") != "path":
+        return len(path)
+    return path.find("{" + parameter["name"] + "}")
+
+
+class EndpointDocs(ReceiveRoutePlugin):
+    """Documents the app's endpoints (server/rest/endpoint.py), which Litestar leaves out of its
+    document: a documentation-only app holds a `@post` handler per endpoint path, made from the
+    endpoint's DocumentedOperation, and its paths and component schemas join the served document. The
+    plugin collects the endpoints as Litestar registers their routes (routers' prefixes included)."""
+
+    __slots__ = ("routes",)
+
+    def __init__(self) -> None:
+        self.routes: list[ASGIRoute] = []
+
+    def receive_route(self, route: BaseRoute) -> None:
+        if isinstance(route, ASGIRoute) and DOCUMENTED_AS in route.route_handler.opt:
+            self.routes.append(route)
+
+    def add_to(self, schema: dict[str, Any]) -> None:
+        documented = self._documentation_app().openapi_schema.to_schema()
+        schema["paths"] = {**documented.get("paths", {}), **schema.get("paths", {})}
+        components = schema.setdefault("components", {})
+        merged = {**documented.get("components", {}).get("schemas", {}), **components.get("schemas", {})}
+        components["schemas"] = dict(sorted(merged.items()))
+
+    def _documentation_app(self) -> Litestar:
+        handlers = []
+        for route in self.routes:
+            operation: DocumentedOperation = route.route_handler.opt[DOCUMENTED_AS]
+            handlers.append(post(route.path, **operation.options)(operation.signature))
+        config = OpenAPIConfig(title="endpoints", version="0", render_plugins=[])
+        return Litestar(handlers, openapi_config=config, logging_config=None)
+
+
 @dataclass
 class _BoundedOpenAPI(OpenAPI):
     body_limits: BodyLimits | None = None
+    endpoints: EndpointDocs | None = None
 
     @property
     def _exclude_fields(self) -> set[str]:
-        return {"body_limits"}
+        return {"body_limits", "endpoints"}
 
     def to_schema(self) -> dict[str, Any]:
         schema = super().to_schema()
+        if self.endpoints is not None:
+            self.endpoints.add_to(schema)
+        order_path_parameters(schema)
         if self.body_limits is not None:
             bound_request_bodies(schema, self.body_limits)
         return schema
@@ -132,8 +188,9 @@ class ContractOpenAPIConfig(OpenAPIConfig):
     once, at the first request for it; the limits are added there, for every render plugin."""
 
     body_limits: BodyLimits | None = field(default=None)
+    endpoints: EndpointDocs | None = field(default=None)
 
     def to_openapi_schema(self) -> OpenAPI:
         openapi = super().to_openapi_schema()
         values = {f.name: getattr(openapi, f.name) for f in fields(openapi)}
-        return _BoundedOpenAPI(**values, body_limits=self.body_limits)
+        return _BoundedOpenAPI(**values, body_limits=self.body_limits, endpoints=self.endpoints)

@@ -9,8 +9,8 @@ from concurrent.futures import Executor
 from typing import Any, TypeVar
 
 import msgspec
-from litestar import Request
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.types import Scope
 
 from server.kinds.declaration import ServedKind
 from server.registry import LoadedModel, ModelRegistry
@@ -31,12 +31,12 @@ SHARED_RESPONSES = {
 }
 
 
-def json_body_length(request: Request) -> int | None:
+def json_body_length(scope: Scope) -> int | None:
     """Refuses what the predict routes cannot read (415), and returns the announced Content-Length.
     Reads the raw ASGI headers: building Litestar's Headers object showed in profiles."""
     content_type = b""
     length: int | None = None
-    for name, value in request.scope["headers"]:
+    for name, value in scope["headers"]:
         if name == b"content-type":
             content_type = value
         elif name == b"content-length":

@@ -7,18 +7,19 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Request, Response, Router, get, post
+from litestar import Response, Router, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.types import Receive, Scope, Send
 
 from server.lifecycle import LIFECYCLE
 from server.registry import LoadedModel, ModelRegistry
 from server.resources import ServingResources
-from server.rest.answer import Answer, JsonAnswer, TensorAnswer
-from server.rest.body import read_body
-from server.rest.errors import BODY_LIMIT_SETTING
+from server.rest.answer import send_answer, send_json
+from server.rest.body import BodyLimit, read_body
+from server.rest.endpoint import post_endpoint
 from server.rest.openapi import request_body_operation
 from server.rest.predict import ENCODER, off_loop, refuse_compression
 from server.v2 import binary, outputs
@@ -32,6 +33,7 @@ SERVER_VERSION = "1.0.0"
 EXTENSIONS = ["binary_tensor_data"]
 PLATFORM = "onnxruntime_onnx"  # Triton's name for an ONNX model served by onnxruntime
 BODY_LIMIT = "max_infer_body_bytes"
+OCTET_STREAM = (b"content-type", b"application/octet-stream")
 _request_decoder = msgspec.json.Decoder(InferenceRequest)
 
 ERRORS = {
@@ -146,12 +148,14 @@ def find_model(registry: ModelRegistry, name: str, version: str | None) -> Loade
 def _infer_routes(resources: ServingResources) -> list[Any]:
     settings, registry, decode_pool = resources.settings, resources.registry, resources.decode_pool
     decoders = {task: kind.decoder(settings) for task, kind in registry.kinds.items()}
+    limit = BodyLimit(BODY_LIMIT, getattr(settings, BODY_LIMIT))
 
-    async def infer(request: Request, name: str, version: str | None) -> Answer:
-        header_length = _header_length(request)
+    async def infer(scope: Scope, receive: Receive, send: Send) -> None:
+        header_length = _header_length(scope)
+        name, version = scope["path_params"]["name"], scope["path_params"].get("version")
         model = find_model(registry, name, version)
         model.capacity.check_room()
-        body = await read_body(request, None)
+        body = await read_body(receive, None, limit)
         header, binary_data = binary.split(body, header_length) if header_length is not None else (body, None)
         inference = _decode(header)
         chosen = outputs.requested(inference)
@@ -165,14 +169,10 @@ def _infer_routes(resources: ServingResources) -> list[Any]:
         tensors, chunks = outputs.encode(predictions, chosen)
         answer = ENCODER.encode(InferenceResponse(name, tensors, model_version=model.metadata.version, id=inference.id))
         if not chunks:
-            return JsonAnswer(answer)
-        return TensorAnswer(answer + b"".join(chunks), len(answer))
-
-    async def infer_latest(request: Request, name: FromPath[str]) -> Answer:
-        return await infer(request, name, None)
-
-    async def infer_version(request: Request, name: FromPath[str], version: FromPath[str]) -> Answer:
-        return await infer(request, name, version)
+            await send_json(send, answer)
+        else:  # the binary extension: the JSON header, then the tensors
+            headers = [OCTET_STREAM, (binary.HEADER_LENGTH, str(len(answer)).encode())]
+            await send_answer(send, answer + b"".join(chunks), headers)
 
     options: dict[str, Any] = {
         "summary": "Inference",
@@ -180,19 +180,17 @@ def _infer_routes(resources: ServingResources) -> list[Any]:
         "operation_class": request_body_operation(InferenceRequest),
         "status_code": HTTP_200_OK,
         "responses": ERRORS,
-        "request_max_body_size": getattr(settings, BODY_LIMIT),
-        "opt": {BODY_LIMIT_SETTING: BODY_LIMIT},
     }
     return [
-        post(f"{MODEL}/infer", operation_id="v2Infer", **options)(infer_latest),
-        post(f"{MODEL_VERSION}/infer", operation_id="v2InferVersion", **options)(infer_version),
+        post_endpoint(f"{MODEL}/infer", infer, operation_id="v2Infer", **options),
+        post_endpoint(f"{MODEL_VERSION}/infer", infer, operation_id="v2InferVersion", **options),
     ]
 
 
-def _header_length(request: Request) -> int | None:
+def _header_length(scope: Scope) -> int | None:
     """The binary extension's JSON header length, if the body uses it; compressed bodies are refused."""
     length = None
-    for header, value in request.scope["headers"]:
+    for header, value in scope["headers"]:
         if header == binary.HEADER_LENGTH:
             if not value.isdigit():
                 raise RequestError(400, f"invalid Inference-Header-Content-Length: {value.decode('latin-1')!r}")

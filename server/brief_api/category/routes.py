@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK
+from litestar.types import Receive, Scope, Send
 
 from server.brief_api.category.handler import predict_categories
 from server.brief_api.category.wire import CategoryPrediction, CategoryProduct, CategoryRequestDecoder
 from server.kinds.image_classification import IMAGE_CLASSIFICATION
 from server.resources import ServingResources
-from server.rest.answer import JsonAnswer
-from server.rest.body import read_body
-from server.rest.errors import BODY_LIMIT_SETTING
+from server.rest.answer import send_json
+from server.rest.body import BodyLimit, read_body
+from server.rest.endpoint import post_endpoint, query_flag
 from server.rest.openapi import request_body_operation
 from server.rest.predict import ENCODER, INLINE_DECODE_BYTES, SHARED_RESPONSES, json_body_length, loaded_model, off_loop
 from server.wire.errors import ErrorBody
@@ -62,32 +62,36 @@ def category_routes(resources: ServingResources) -> list[Any]:
     )
     decode = decoder.products
 
-    @post(
+    limit = BodyLimit(BODY_LIMIT, getattr(settings, BODY_LIMIT))
+
+    async def predict_category(scope: Scope, receive: Receive, send: Send) -> None:
+        with_probabilities = query_flag(scope, "probabilities")
+        announced = json_body_length(scope)
+        model = loaded_model(registry, name, IMAGE_CLASSIFICATION)
+        model.capacity.check_room()
+        body = await read_body(receive, announced, limit)
+        products = decode(body) if len(body) <= INLINE_DECODE_BYTES else await off_loop(decode_pool, decode, body)
+        with model.capacity.reserve(len(products)):  # before decoding: decoding is most of the work
+            inputs = await off_loop(decode_pool, decoder.model_inputs, products)
+            predictions = await predict_categories(model, products, inputs, with_probabilities)
+        await send_json(send, ENCODER.encode(predictions))
+
+    handler = post_endpoint(
         "/predict/category",
+        predict_category,
+        signature=documented_signature,
         operation_id="predictCategory",
         summary="Predict product categories from images",
         description=DESCRIPTION,
         operation_class=request_body_operation(list[CategoryProduct], max_items=decoder.max_products),
         status_code=HTTP_200_OK,
         responses=RESPONSES,
-        request_max_body_size=getattr(settings, BODY_LIMIT),
-        opt={BODY_LIMIT_SETTING: BODY_LIMIT},
         tags=["predict"],
     )
-    async def predict_category(
-        request: Request,
-        probabilities: Annotated[
-            bool, QueryParameter(description="Add each group's probability to every answer")
-        ] = False,
-    ) -> JsonAnswer:
-        announced = json_body_length(request)
-        model = loaded_model(registry, name, IMAGE_CLASSIFICATION)
-        model.capacity.check_room()
-        body = await read_body(request, announced)
-        products = decode(body) if len(body) <= INLINE_DECODE_BYTES else await off_loop(decode_pool, decode, body)
-        with model.capacity.reserve(len(products)):  # before decoding: decoding is most of the work
-            inputs = await off_loop(decode_pool, decoder.model_inputs, products)
-            predictions = await predict_categories(model, products, inputs, probabilities)
-        return JsonAnswer(ENCODER.encode(predictions))
+    return [handler]
 
-    return [predict_category]
+
+async def documented_signature(
+    probabilities: Annotated[bool, QueryParameter(description="Add each group's probability to every answer")] = False,
+) -> None:
+    """The route's query parameter, for its OpenAPI operation (read by `query_flag`; never called)."""

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK
+from litestar.types import Receive, Scope, Send
 
 from server.brief_api.pattern.handler import predict_patterns
 from server.brief_api.pattern.wire import PatternPrediction, PatternProduct, PatternRequestDecoder
 from server.kinds.text_classification import TEXT_CLASSIFICATION
 from server.resources import ServingResources
-from server.rest.answer import JsonAnswer
-from server.rest.body import read_body
+from server.rest.answer import send_json
+from server.rest.body import BodyLimit, read_body
+from server.rest.endpoint import post_endpoint
 from server.rest.openapi import request_body_operation
 from server.rest.predict import ENCODER, INLINE_DECODE_BYTES, SHARED_RESPONSES, json_body_length, loaded_model, off_loop
 from server.wire.errors import ErrorBody
@@ -44,19 +45,21 @@ def pattern_routes(resources: ServingResources) -> list[Any]:
     name = settings.pattern_model
     decoder = PatternRequestDecoder(settings.max_products_per_request, settings.max_field_chars)
     decode = decoder.decode
+    limit = BodyLimit("max_body_bytes", settings.max_body_bytes)
 
-    async def predict(request: Request) -> JsonAnswer:
-        announced = json_body_length(request)
+    async def predict_pattern(scope: Scope, receive: Receive, send: Send) -> None:
+        announced = json_body_length(scope)
         model = loaded_model(registry, name, TEXT_CLASSIFICATION)
         model.capacity.check_room()
-        body = await read_body(request, announced)
+        body = await read_body(receive, announced, limit)
         products = decode(body) if len(body) <= INLINE_DECODE_BYTES else await off_loop(decode_pool, decode, body)
         with model.capacity.reserve(len(products)):
             predictions = await predict_patterns(model, products)
-        return JsonAnswer(ENCODER.encode(predictions))
+        await send_json(send, ENCODER.encode(predictions))
 
-    handler = post(
+    handler = post_endpoint(
         ["/predict", "/infer"],
+        predict_pattern,
         operation_id=lambda _handler, _method, path: f"{path[-1]}Pattern",  # one id per path
         summary="Predict patterns",
         description=DESCRIPTION,
@@ -64,5 +67,5 @@ def pattern_routes(resources: ServingResources) -> list[Any]:
         status_code=HTTP_200_OK,
         responses=RESPONSES,
         tags=["predict"],
-    )(predict)
+    )
     return [handler]
