@@ -1,7 +1,7 @@
 """Instructions per single-product request, counted by valgrind's callgrind: a figure that does not
 move with the load of a shared machine, for before/after comparisons of the hot path.
 
-    python -m benchmarks.instructions [--app ours|bare] [--requests 640] [--http]
+    python -m benchmarks.instructions [--app ours|bare|bare-asgi] [--route predict|v2] [--requests 640] [--http]
 
 In-process (default): drives the ASGI app (no sockets, no HTTP parsing: the app's own cost) with
 32 concurrent clients posting single products drawn from the test TSV, and counts the
@@ -29,25 +29,33 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.payloads import product_bodies
+from benchmarks.payloads import product_bodies, v2_product_bodies
 
 CLIENTS = 32
+TARGETS = {  # --app: what gunicorn serves with --http
+    "ours": "server.app:create_server()",
+    "bare": "benchmarks.bare_app:create_app()",
+    "bare-asgi": "benchmarks.bare_app:create_asgi_app()",
+}
+# --route: the path posted to, and its single-product bodies (the bare app serves /predict only).
+ROUTES = {"predict": ("/predict", product_bodies), "v2": ("/v2/models/pattern/infer", v2_product_bodies)}
 ENV_MEASURE = "BENCH_INSTRUCTIONS_CHILD"
 
 
 def main() -> int:
     args = _parser().parse_args()
     if os.environ.get(ENV_MEASURE):
-        asyncio.run(_drive(args.app, args.requests))
+        asyncio.run(_drive(args.app, args.requests, args.route))
         return 0
     if args.http:
-        return _http(args.app)
+        return _http(args.app, args.route)
     return _under_callgrind(args)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.instructions")
-    parser.add_argument("--app", choices=["ours", "bare"], default="ours", help="this server, or bare Litestar")
+    parser.add_argument("--app", choices=sorted(TARGETS), default="ours", help="this server, or bare Litestar")
+    parser.add_argument("--route", choices=sorted(ROUTES), default="predict", help="/predict, or the V2 infer route")
     parser.add_argument("--requests", type=int, default=640, help="measured requests (a multiple of 32)")
     parser.add_argument("--http", action="store_true", help="the real server over HTTP (one worker)")
     return parser
@@ -64,6 +72,7 @@ def _under_callgrind(args: argparse.Namespace) -> int:
             "-m",
             "benchmarks.instructions",
             f"--app={args.app}",
+            f"--route={args.route}",
             f"--requests={args.requests}",
         ]
         env = {**os.environ, ENV_MEASURE: "1", "PROMETHEUS_MULTIPROC_DIR": tmp}
@@ -77,19 +86,19 @@ def _under_callgrind(args: argparse.Namespace) -> int:
     if collected is None:
         sys.exit(f"no instruction count in callgrind's output:\n{done.stderr[-2000:]}")
     per_request = int(collected.group(1)) / args.requests
-    print(f"{args.app}: {per_request:,.0f} instructions per single-product request ({args.requests} requests)")
+    path = ROUTES[args.route][0]
+    print(f"{args.app} {path}: {per_request:,.0f} instructions per single-product request ({args.requests} requests)")
     return 0
 
 
-async def _drive(which: str, requests: int) -> None:
+async def _drive(which: str, requests: int, route: str) -> None:
     app = _app(which)
     shutdown = await _start(app)
-    data = Path(os.environ.get("DATA_DIR", "data"))
-    bodies = product_bodies(data / "asos" / "exercise_test.tsv", 1, 200)
+    path, bodies = _bodies(route)
     gc.freeze()  # as the server does after loading its models
-    await _clients(app, bodies, 20)  # warm-up: caches, lazily built routes, first batches
+    await _clients(app, path, bodies, 20)  # warm-up: caches, lazily built routes, first batches
     _callgrind("on")
-    await _clients(app, bodies, requests // CLIENTS)
+    await _clients(app, path, bodies, requests // CLIENTS)
     _callgrind("off")
     await shutdown()
 
@@ -99,6 +108,10 @@ def _app(which: str) -> Any:
         from benchmarks.bare_app import create_app
 
         return create_app()
+    if which == "bare-asgi":
+        from benchmarks.bare_app import create_asgi_app
+
+        return create_asgi_app()
     from server.app import create_server
 
     return create_server()
@@ -123,23 +136,28 @@ async def _start(app: Any) -> Any:
     return shutdown
 
 
-async def _clients(app: Any, bodies: list[bytes], per_client: int) -> None:
+def _bodies(route: str) -> tuple[str, list[bytes]]:
+    path, make = ROUTES[route]
+    return path, make(Path(os.environ.get("DATA_DIR", "data")) / "asos" / "exercise_test.tsv", 1, 200)
+
+
+async def _clients(app: Any, path: str, bodies: list[bytes], per_client: int) -> None:
     async def client(first: int) -> None:
         for i in range(per_client):
-            await _post(app, bodies[(first + i) % len(bodies)])
+            await _post(app, path, bodies[(first + i) % len(bodies)])
 
     await asyncio.gather(*(client(k * per_client) for k in range(CLIENTS)))
 
 
-async def _post(app: Any, body: bytes) -> None:
+async def _post(app: Any, path: str, body: bytes) -> None:
     scope = {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
         "http_version": "1.1",
         "method": "POST",
         "scheme": "http",
-        "path": "/predict",
-        "raw_path": b"/predict",
+        "path": path,
+        "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
         "headers": [
@@ -166,24 +184,24 @@ async def _post(app: Any, body: bytes) -> None:
 
     await app(scope, receive, send)
     if statuses != [200]:
-        raise RuntimeError(f"/predict answered {statuses}")
+        raise RuntimeError(f"{path} answered {statuses}")
 
 
-TARGETS = {"ours": "server.app:create_server()", "bare": "benchmarks.bare_app:create_app()"}
 HTTP_RUNS = (10, 50)  # requests per connection in the two runs
 
 
-def _http(which: str) -> int:
-    data = Path(os.environ.get("DATA_DIR", "data"))
-    bodies = product_bodies(data / "asos" / "exercise_test.tsv", 1, 200)
-    totals = [_http_run(which, bodies, per_connection) for per_connection in HTTP_RUNS]
+def _http(which: str, route: str) -> int:
+    path, bodies = _bodies(route)
+    totals = [_http_run(which, path, bodies, per_connection) for per_connection in HTTP_RUNS]
     extra = CLIENTS * (HTTP_RUNS[1] - HTTP_RUNS[0])
     per_request = (totals[1] - totals[0]) / extra
-    print(f"{which} over HTTP: {per_request:,.0f} instructions per single-product request in the worker {totals}")
+    print(
+        f"{which} {path} over HTTP: {per_request:,.0f} instructions per single-product request in the worker {totals}"
+    )
     return 0
 
 
-def _http_run(which: str, bodies: list[bytes], per_connection: int) -> int:
+def _http_run(which: str, path: str, bodies: list[bytes], per_connection: int) -> int:
     """The worker's instructions for start-up, `per_connection` requests on each of 32 connections
     and shutdown."""
     port = 18900 + os.getpid() % 100
@@ -204,20 +222,20 @@ def _http_run(which: str, bodies: list[bytes], per_connection: int) -> int:
         except FileNotFoundError:
             sys.exit("valgrind not found: apt-get install valgrind (Debian's package)")
         try:
-            asyncio.run(_http_clients(port, bodies, per_connection, server))
+            asyncio.run(_http_clients(port, _requests(path, bodies), per_connection, server))
         finally:
             server.terminate()
             server.wait(timeout=120)
         # The master's and the worker's counts: the worker's is the larger.
-        return max(_callgrind_total(path) for path in Path(tmp).glob("cg.*"))
+        return max(_callgrind_total(out) for out in Path(tmp).glob("cg.*"))
 
 
-async def _http_clients(port: int, bodies: list[bytes], per_connection: int, server: subprocess.Popen) -> None:
+async def _http_clients(port: int, requests: list[bytes], per_connection: int, server: subprocess.Popen) -> None:
     for _ in range(1200):  # up to 10 minutes for the worker to load its models under valgrind
         if server.poll() is not None:
             raise RuntimeError("the server under valgrind exited")
         try:
-            if await _http_post(port, bodies[0]) == 200:
+            if await _http_post(port, requests[0]) == 200:
                 break
         except OSError:
             pass
@@ -228,8 +246,7 @@ async def _http_clients(port: int, bodies: list[bytes], per_connection: int, ser
     async def connection(first: int) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         for i in range(per_connection):
-            body = bodies[(first + i) % len(bodies)]
-            writer.write(_request(body))
+            writer.write(requests[(first + i) % len(requests)])
             head = await reader.readuntil(b"\r\n\r\n")
             length = re.search(rb"content-length: (\d+)", head, re.I)
             assert length is not None and head.startswith(b"HTTP/1.1 200"), head
@@ -239,17 +256,18 @@ async def _http_clients(port: int, bodies: list[bytes], per_connection: int, ser
     await asyncio.gather(*(connection(k * per_connection) for k in range(CLIENTS)))
 
 
-async def _http_post(port: int, body: bytes) -> int:
+async def _http_post(port: int, request: bytes) -> int:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(_request(body).replace(b"keep-alive", b"close"))
+    writer.write(request.replace(b"keep-alive", b"close", 1))
     status = int((await reader.readline()).split()[1])
     writer.close()
     return status
 
 
-def _request(body: bytes) -> bytes:
-    head = b"POST /predict HTTP/1.1\r\nHost: bench\r\nConnection: keep-alive\r\nContent-Type: application/json\r\n"
-    return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+def _requests(path: str, bodies: list[bytes]) -> list[bytes]:
+    """Each body as a whole keep-alive HTTP/1.1 request to `path`."""
+    head = b"POST %s HTTP/1.1\r\nHost: bench\r\nConnection: keep-alive\r\nContent-Type: application/json\r\n"
+    return [head % path.encode() + b"Content-Length: %d\r\n\r\n" % len(body) + body for body in bodies]
 
 
 def _callgrind_total(path: Path) -> int:

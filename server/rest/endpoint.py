@@ -3,7 +3,7 @@ POST operations they are.
 
 The predict routes read their headers and body themselves and send answers msgspec has encoded.
 Declared as Litestar HTTP handlers they still paid, on every request, for a `Request` object, the
-parameter model, an exit stack and the resolution of the returned answer: 90,000 of the 581,000
+parameter model, an exit stack and the resolution of the returned answer: 75,000 of the 581,000
 instructions a single-product `POST /predict` cost over HTTP (benchmarks/PROFILE.md). Litestar's
 ASGI route handlers skip all of that, and whatever an endpoint raises still goes to the app's (or
 its router's) exception handlers, like any route's.

@@ -116,8 +116,8 @@ def _subschemas(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def order_path_parameters(schema: dict[str, Any]) -> None:
     """Path parameters in the order of the path, the others after them as they were. Litestar
-    documents the path parameters a handler does not take (the V2 infer routes', server/rest/
-    endpoint.py) from a set: without this their order changed from one worker to the next."""
+    documents the path parameters that a handler does not take from a set (the V2 infer routes
+    take none, server/rest/endpoint.py): their order changed from one worker to the next."""
     for path, path_item in schema.get("paths", {}).items():
         for operation in path_item.values():
             if isinstance(operation, dict) and operation.get("parameters"):
@@ -133,8 +133,9 @@ def _path_position(path: str, parameter: dict[str, Any]) -> int:
 class EndpointDocs(ReceiveRoutePlugin):
     """Documents the app's endpoints (server/rest/endpoint.py), which Litestar leaves out of its
     document: a documentation-only app holds a `@post` handler per endpoint path, made from the
-    endpoint's DocumentedOperation, and its paths and component schemas join the served document. The
-    plugin collects the endpoints as Litestar registers their routes (routers' prefixes included)."""
+    endpoint's DocumentedOperation, and its paths and component schemas join the served document.
+    The plugin collects the endpoints as Litestar registers their routes (routers' prefixes
+    included); the documentation app is built once, at the first request for the document."""
 
     __slots__ = ("routes",)
 
