@@ -43,7 +43,10 @@ ENV_MEASURE = "BENCH_INSTRUCTIONS_CHILD"
 
 
 def main() -> int:
-    args = _parser().parse_args()
+    parser = _parser()
+    args = parser.parse_args()
+    if args.app != "ours" and args.route != "predict":
+        parser.error(f"--app {args.app} serves /predict only: drop --route {args.route}, or use --app ours")
     if os.environ.get(ENV_MEASURE):
         asyncio.run(_drive(args.app, args.requests, args.route))
         return 0

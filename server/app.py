@@ -62,6 +62,7 @@ def create_app(settings: ServerSettings | None = None) -> Litestar:
         ],
         dependencies={"registry": Provide(lambda: registry, use_cache=True, sync_to_thread=False)},
         lifespan=[worker_lifespan(registry, decode_pool)],
+        # A backstop for a route that lets Litestar read its body; the endpoints bind their own BodyLimit.
         request_max_body_size=settings.max_body_bytes,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=docs.openapi_config(settings, endpoints),  # /docs, its assets served here too (no CDN)

@@ -15,7 +15,10 @@ async def send_json(send: Send, body: bytes) -> None:
 
 async def send_answer(send: Send, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
     """A 200 with `body` and `headers`; Content-Length is added here."""
-    headers.append((b"content-length", str(len(body)).encode()))
-    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": 200, "headers": headers}
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [*headers, (b"content-length", str(len(body)).encode())],
+    }
     await send(start)
     await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -33,7 +33,7 @@ from server.wire.errors import RequestError
 
 Endpoint = Callable[[Scope, Receive, Send], Awaitable[None]]
 DOCUMENTED_AS = "documented_as"  # key in an endpoint handler's `opt`: its DocumentedOperation
-ALLOWED = "OPTIONS, POST"  # the `Allow` of a POST route, as Litestar's router gives it
+ALLOWED = "OPTIONS, POST"  # a POST route's `Allow` (Litestar's own 405s list the same two, in either order)
 ALLOW_HEADER = (b"allow", ALLOWED.encode())
 
 
@@ -60,7 +60,9 @@ def post_endpoint(
         return _parameterised(path, endpoint, **options)
 
     async def route(scope: Scope, receive: Receive, send: Send) -> None:
-        method = scope["method"]  # type: ignore[typeddict-item]  # an HTTP scope: asgi handlers see no websocket
+        # Litestar hands an ASGI route websocket scopes too (no "method"): the worker serves no
+        # websockets (server/worker/), and one that came would be refused like any other method.
+        method = scope.get("method")
         if method == "POST":
             await endpoint(scope, receive, send)
         elif method == "OPTIONS":
@@ -101,13 +103,14 @@ def _parameterised(path: str | list[str], endpoint: Endpoint, **options: Any) ->
 
 
 def query_flag(scope: Scope, name: str) -> bool:
-    """A boolean query parameter, read as Litestar reads one (msgspec's lax conversion: true,
-    false, 1, 0, any case), absent = false; a bad value is a 400 naming the parameter."""
+    """A boolean query parameter, read as Litestar reads one: the last value given wins, converted
+    by msgspec's lax rules (true, false, 1, 0, any case); absent = false; a bad value is a 400
+    naming the parameter."""
     query: bytes = scope.get("query_string", b"")
-    for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
-        if key == name:
-            try:
-                return msgspec.convert(value, bool, strict=False)
-            except msgspec.ValidationError as exc:
-                raise RequestError(400, f"query parameter {name}: {exc} (got {value!r})") from None
-    return False
+    values = [value for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True) if key == name]
+    if not values:
+        return False
+    try:
+        return msgspec.convert(values[-1], bool, strict=False)
+    except msgspec.ValidationError as exc:
+        raise RequestError(400, f"query parameter {name}: {exc} (got {values[-1]!r})") from None

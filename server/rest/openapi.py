@@ -135,7 +135,10 @@ class EndpointDocs(ReceiveRoutePlugin):
     document: a documentation-only app holds a `@post` handler per endpoint path, made from the
     endpoint's DocumentedOperation, and its paths and component schemas join the served document.
     The plugin collects the endpoints as Litestar registers their routes (routers' prefixes
-    included); the documentation app is built once, at the first request for the document."""
+    included). Litestar builds the served document once and keeps it, so the documentation app
+    is built once too. What a Router or the app declares for its handlers (tags, responses) is not
+    carried over: each endpoint's own `@post` options must say all of it. It is wired twice, as a
+    plugin and in the OpenAPI config (server/app.py); tests/server/test_endpoint.py checks both."""
 
     __slots__ = ("routes",)
 

@@ -39,8 +39,8 @@ DESCRIPTION = (
 
 
 def pattern_routes(resources: ServingResources) -> list[Any]:
-    """The worker's registry, decoder and decode pool are bound here, once. The body limit is the
-    app's (max_body_bytes)."""
+    """The worker's registry, decoder, decode pool and body limit (max_body_bytes) are bound here,
+    once."""
     settings, registry, decode_pool = resources.settings, resources.registry, resources.decode_pool
     name = settings.pattern_model
     decoder = PatternRequestDecoder(settings.max_products_per_request, settings.max_field_chars)
