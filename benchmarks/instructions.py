@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import importlib
 import os
 import re
 import subprocess
@@ -107,17 +108,9 @@ async def _drive(which: str, requests: int, route: str) -> None:
 
 
 def _app(which: str) -> Any:
-    if which == "bare":
-        from benchmarks.bare_app import create_app
-
-        return create_app()
-    if which == "bare-asgi":
-        from benchmarks.bare_app import create_asgi_app
-
-        return create_asgi_app()
-    from server.app import create_server
-
-    return create_server()
+    """The app TARGETS names, built in this process: `module:factory()`."""
+    module, factory = TARGETS[which].removesuffix("()").split(":")
+    return getattr(importlib.import_module(module), factory)()
 
 
 async def _start(app: Any) -> Any:

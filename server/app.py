@@ -22,7 +22,6 @@ from server.registry import ModelRegistry
 from server.resources import ServingResources
 from server.rest import docs, health, models
 from server.rest.errors import EXCEPTION_HANDLERS
-from server.rest.openapi import EndpointDocs
 from server.settings import ServerSettings
 from server.v2.routes import v2_router
 
@@ -50,7 +49,7 @@ def create_app(settings: ServerSettings | None = None) -> Litestar:
     # Image decoding runs here, off the event loop (Pillow releases the GIL while decoding).
     decode_pool = ThreadPoolExecutor(max_workers=settings.decode_threads, thread_name_prefix="decode")
     resources = ServingResources(settings, registry, decode_pool)
-    endpoints = EndpointDocs()  # the predict routes, documented though served as ASGI endpoints
+    openapi = docs.openapi_config(settings)  # /docs, its assets served here too (no CDN)
     return Litestar(
         route_handlers=[
             *(handler for routes in ROUTE_FACTORIES for handler in routes(resources)),
@@ -65,8 +64,8 @@ def create_app(settings: ServerSettings | None = None) -> Litestar:
         # A backstop for a route that lets Litestar read its body; the endpoints bind their own BodyLimit.
         request_max_body_size=settings.max_body_bytes,
         exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=docs.openapi_config(settings, endpoints),  # /docs, its assets served here too (no CDN)
-        plugins=[endpoints],
+        openapi_config=openapi,
+        plugins=[openapi.endpoints],  # collects the endpoints (the predict routes) for the document
         logging_config=None,  # logs.py configures logging for the whole process
         debug=False,
     )

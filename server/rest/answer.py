@@ -6,15 +6,11 @@ from __future__ import annotations
 
 from litestar.types import HTTPResponseStartEvent, Send
 
-JSON_TYPE = (b"content-type", b"application/json")
+JSON = ((b"content-type", b"application/json"),)
 
 
-async def send_json(send: Send, body: bytes) -> None:
-    await send_answer(send, body, [JSON_TYPE])
-
-
-async def send_answer(send: Send, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    """A 200 with `body` and `headers`; Content-Length is added here."""
+async def send_answer(send: Send, body: bytes, headers: tuple[tuple[bytes, bytes], ...] = JSON) -> None:
+    """A 200 with `body` and `headers` (JSON's content type by default); Content-Length is added here."""
     start: HTTPResponseStartEvent = {
         "type": "http.response.start",
         "status": 200,

@@ -21,7 +21,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
-from server.rest.openapi import BodyLimits, ContractOpenAPIConfig, EndpointDocs
+from server.rest.openapi import BodyLimits, ContractOpenAPIConfig
 from server.settings import ServerSettings
 
 DOCS_PATH = "/docs"
@@ -48,9 +48,10 @@ def swagger_ui(assets_url: str) -> SwaggerRenderPlugin:
     )
 
 
-def openapi_config(settings: ServerSettings, endpoints: EndpointDocs) -> ContractOpenAPIConfig:
-    """The app's OpenAPI config: the schema with the app's endpoints and the settings' request
-    limits, and docs pages whose every file comes from this server."""
+def openapi_config(settings: ServerSettings) -> ContractOpenAPIConfig:
+    """The app's OpenAPI config: the schema with the app's endpoints (its `endpoints` plugin, which
+    the app registers) and the settings' request limits, and docs pages whose every file comes
+    from this server."""
     assets = create_static_files_router(
         path=ASSETS_PATH,
         directories=[assets_dir()],
@@ -66,5 +67,4 @@ def openapi_config(settings: ServerSettings, endpoints: EndpointDocs) -> Contrac
         openapi_router=Router(DOCS_PATH, route_handlers=[assets], include_in_schema=False),
         render_plugins=[swagger_ui(DOCS_PATH + ASSETS_PATH)],
         body_limits=BodyLimits(max_field_chars=settings.max_field_chars, max_base64_bytes=settings.max_image_bytes),
-        endpoints=endpoints,
     )

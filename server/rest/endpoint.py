@@ -18,7 +18,7 @@ skips Litestar's parameter model and response resolution but still builds a `Req
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -27,11 +27,10 @@ import msgspec
 from litestar import asgi, post
 from litestar.exceptions import MethodNotAllowedException
 from litestar.handlers import ASGIRouteHandler, HTTPRouteHandler
-from litestar.types import HTTPResponseStartEvent, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
 
 from server.wire.errors import RequestError
 
-Endpoint = Callable[[Scope, Receive, Send], Awaitable[None]]
 DOCUMENTED_AS = "documented_as"  # key in an endpoint handler's `opt`: its DocumentedOperation
 ALLOWED = "OPTIONS, POST"  # a POST route's `Allow` (Litestar's own 405s list the same two, in either order)
 ALLOW_HEADER = (b"allow", ALLOWED.encode())
@@ -52,7 +51,7 @@ async def _no_parameters() -> None:
 
 
 def post_endpoint(
-    path: str | list[str], endpoint: Endpoint, signature: Callable[..., Any] = _no_parameters, **options: Any
+    path: str | list[str], endpoint: ASGIApp, signature: Callable[..., Any] = _no_parameters, **options: Any
 ) -> ASGIRouteHandler | HTTPRouteHandler:
     """Litestar's route handler serving `endpoint` for POST at `path`. OPTIONS answers 204 and
     other methods 405, both with `Allow`, as Litestar answers for its own POST routes."""
@@ -75,29 +74,16 @@ def post_endpoint(
     return asgi(path, copy_scope=False, opt={DOCUMENTED_AS: DocumentedOperation(options, signature)})(route)
 
 
-class EndpointAnswer:
-    """An endpoint returned by a Litestar HTTP handler: Litestar runs an ASGI app it is handed as
-    the answer (it recognises one by its async `__call__`)."""
-
-    __slots__ = ("endpoint",)
-
-    def __init__(self, endpoint: Endpoint) -> None:
-        self.endpoint = endpoint
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.endpoint(scope, receive, send)
-
-
-def _parameterised(path: str | list[str], endpoint: Endpoint, **options: Any) -> HTTPRouteHandler:
+def _parameterised(path: str | list[str], endpoint: ASGIApp, **options: Any) -> HTTPRouteHandler:
     """A path with parameters stays a Litestar HTTP route: Litestar 2.25's router cannot route an
     HTTP request to an ASGI handler whose path has parameters (it looks them up under the
     request's method, but stored them under "asgi": KeyError, 500). The handler takes no
-    parameters, so Litestar runs no parameter model; it hands back the endpoint, which reads the
-    path parameters from the scope. Litestar documents the path parameters from the path."""
-    answer = EndpointAnswer(endpoint)
+    parameters, so Litestar runs no parameter model; it hands back the endpoint, which Litestar
+    runs as the answer (an `ASGIApp`) and which reads the path parameters from the scope. Litestar
+    documents the path parameters from the path."""
 
-    async def route() -> EndpointAnswer:
-        return answer
+    async def route() -> ASGIApp:
+        return endpoint
 
     return post(path, **options)(route)
 

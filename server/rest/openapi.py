@@ -137,8 +137,8 @@ class EndpointDocs(ReceiveRoutePlugin):
     The plugin collects the endpoints as Litestar registers their routes (routers' prefixes
     included). Litestar builds the served document once and keeps it, so the documentation app
     is built once too. What a Router or the app declares for its handlers (tags, responses) is not
-    carried over: each endpoint's own `@post` options must say all of it. It is wired twice, as a
-    plugin and in the OpenAPI config (server/app.py); tests/server/test_endpoint.py checks both."""
+    carried over: each endpoint's own `@post` options must say all of it. The OpenAPI config
+    holds it (server/rest/docs.py), and the app registers it as a plugin (server/app.py)."""
 
     __slots__ = ("routes",)
 
@@ -192,7 +192,7 @@ class ContractOpenAPIConfig(OpenAPIConfig):
     once, at the first request for it; the limits are added there, for every render plugin."""
 
     body_limits: BodyLimits | None = field(default=None)
-    endpoints: EndpointDocs | None = field(default=None)
+    endpoints: EndpointDocs = field(default_factory=EndpointDocs)  # the app registers it as a plugin
 
     def to_openapi_schema(self) -> OpenAPI:
         openapi = super().to_openapi_schema()

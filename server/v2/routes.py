@@ -17,7 +17,7 @@ from litestar.types import Receive, Scope, Send
 from server.lifecycle import LIFECYCLE
 from server.registry import LoadedModel, ModelRegistry
 from server.resources import ServingResources
-from server.rest.answer import send_answer, send_json
+from server.rest.answer import send_answer
 from server.rest.body import BodyLimit, read_body
 from server.rest.endpoint import post_endpoint
 from server.rest.openapi import request_body_operation
@@ -169,9 +169,9 @@ def _infer_routes(resources: ServingResources) -> list[Any]:
         tensors, chunks = outputs.encode(predictions, chosen)
         answer = ENCODER.encode(InferenceResponse(name, tensors, model_version=model.metadata.version, id=inference.id))
         if not chunks:
-            await send_json(send, answer)
+            await send_answer(send, answer)
         else:  # the binary extension: the JSON header, then the tensors
-            headers = [OCTET_STREAM, (binary.HEADER_LENGTH, str(len(answer)).encode())]
+            headers = (OCTET_STREAM, (binary.HEADER_LENGTH, str(len(answer)).encode()))
             await send_answer(send, answer + b"".join(chunks), headers)
 
     options: dict[str, Any] = {

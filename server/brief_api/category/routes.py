@@ -13,7 +13,7 @@ from server.brief_api.category.handler import predict_categories
 from server.brief_api.category.wire import CategoryPrediction, CategoryProduct, CategoryRequestDecoder
 from server.kinds.image_classification import IMAGE_CLASSIFICATION
 from server.resources import ServingResources
-from server.rest.answer import send_json
+from server.rest.answer import send_answer
 from server.rest.body import BodyLimit, read_body
 from server.rest.endpoint import post_endpoint, query_flag
 from server.rest.openapi import request_body_operation
@@ -74,7 +74,7 @@ def category_routes(resources: ServingResources) -> list[Any]:
         with model.capacity.reserve(len(products)):  # before decoding: decoding is most of the work
             inputs = await off_loop(decode_pool, decoder.model_inputs, products)
             predictions = await predict_categories(model, products, inputs, with_probabilities)
-        await send_json(send, ENCODER.encode(predictions))
+        await send_answer(send, ENCODER.encode(predictions))
 
     handler = post_endpoint(
         "/predict/category",

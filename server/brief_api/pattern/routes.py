@@ -12,7 +12,7 @@ from server.brief_api.pattern.handler import predict_patterns
 from server.brief_api.pattern.wire import PatternPrediction, PatternProduct, PatternRequestDecoder
 from server.kinds.text_classification import TEXT_CLASSIFICATION
 from server.resources import ServingResources
-from server.rest.answer import send_json
+from server.rest.answer import send_answer
 from server.rest.body import BodyLimit, read_body
 from server.rest.endpoint import post_endpoint
 from server.rest.openapi import request_body_operation
@@ -55,7 +55,7 @@ def pattern_routes(resources: ServingResources) -> list[Any]:
         products = decode(body) if len(body) <= INLINE_DECODE_BYTES else await off_loop(decode_pool, decode, body)
         with model.capacity.reserve(len(products)):
             predictions = await predict_patterns(model, products)
-        await send_json(send, ENCODER.encode(predictions))
+        await send_answer(send, ENCODER.encode(predictions))
 
     handler = post_endpoint(
         ["/predict", "/infer"],
