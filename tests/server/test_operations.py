@@ -36,17 +36,20 @@ def test_metrics_count_every_request_across_workers(tmp_path: Path) -> None:
 
         writers = {m.group(1) for p in server.metrics_dir.iterdir() if (m := re.search(r"_(\d+)\.db$", p.name))}
         assert len(writers) == 2, "both workers should have served requests"
+        requests = "catalogue_http_request_duration_seconds_count"
         # Each worker writes its HTTP observations in bulk every HttpMetrics.FLUSH_SECONDS: a scrape
-        # right after a request may come before the other worker's next write.
-        deadline = time.monotonic() + 10 * HttpMetrics.FLUSH_SECONDS
+        # right after a request may come before the other worker's next write. Seeing the 404 is not
+        # enough: the worker that served it may write before the other writes its last /predict.
+        # So wait (on a loaded machine a timer can fire late) until a scrape shows every request.
+        deadline = time.monotonic() + 50 * HttpMetrics.FLUSH_SECONDS
         while time.monotonic() < deadline:
             text = httpx.get(server.url + "/metrics", headers={"Connection": "close"}).text
-            if metric_sum(text, "catalogue_http_request_duration_seconds_count", route="unmatched", method="GET"):
+            seen = metric_sum(text, requests, method="POST") + metric_sum(text, requests, route="unmatched")
+            if seen >= 122:
                 break
             time.sleep(HttpMetrics.FLUSH_SECONDS / 2)
         for _ in range(6):  # whichever worker answers the scrape reports the same totals
             text = httpx.get(server.url + "/metrics", headers={"Connection": "close"}).text
-            requests = "catalogue_http_request_duration_seconds_count"
             assert metric_sum(text, requests, route="/predict", method="POST", status="200") == 120
             assert metric_sum(text, requests, route="/predict", method="POST", status="400") == 1
             assert metric_sum(text, requests, route="unmatched", method="GET", status="404") == 1
