@@ -9,12 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request, Response
+from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from server.metrics.definitions import SHED
-from server.wire.errors import ErrorBody, Overloaded, RequestError
+from server.wire.errors import Overloaded, RequestError, encode_error
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +26,12 @@ class Problem:
     headers: dict[str, str] | None = None
 
 
-def error_response(status: int, detail: str, headers: dict[str, str] | None = None) -> Response[ErrorBody]:
-    return Response(ErrorBody(status, detail), status_code=status, headers=headers)
+def error_response(request: Request, problem: Problem) -> Response[bytes]:
+    """The app's answer: in the brief's format, or in the protocol's under /v2, where the V2
+    router's own handlers do not reach (a path no V2 route matches, a method none takes: Litestar's
+    router refuses those before choosing a route)."""
+    body = encode_error(problem.status, problem.detail, request.scope["path"])
+    return Response(body, status_code=problem.status, headers=problem.headers, media_type=MediaType.JSON)
 
 
 def request_problem(request: Request, exc: RequestError) -> Problem:
@@ -58,13 +62,13 @@ def _describe(problem: object) -> str:
     return str(problem)
 
 
-def exception_handlers(answer: Callable[[Problem], Response[Any]]) -> dict[Any, Any]:
+def exception_handlers(answer: Callable[[Request, Problem], Response[Any]]) -> dict[Any, Any]:
     """Litestar's exception handlers, every problem answered by `answer`."""
     return {
-        RequestError: lambda request, exc: answer(request_problem(request, exc)),
-        HTTPException: lambda request, exc: answer(http_problem(request, exc)),
-        Exception: lambda request, exc: answer(internal_problem(request, exc)),
+        RequestError: lambda request, exc: answer(request, request_problem(request, exc)),
+        HTTPException: lambda request, exc: answer(request, http_problem(request, exc)),
+        Exception: lambda request, exc: answer(request, internal_problem(request, exc)),
     }
 
 
-EXCEPTION_HANDLERS = exception_handlers(lambda p: error_response(p.status, p.detail, p.headers))
+EXCEPTION_HANDLERS = exception_handlers(error_response)

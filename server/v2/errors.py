@@ -16,4 +16,4 @@ def v2_error(problem: Problem) -> Response[V2Error]:
     return Response(V2Error(problem.detail), status_code=status, headers=problem.headers)
 
 
-EXCEPTION_HANDLERS = exception_handlers(v2_error)
+EXCEPTION_HANDLERS = exception_handlers(lambda request, problem: v2_error(problem))

@@ -124,12 +124,21 @@ def test_schema_declares_the_text_limits(server: Server) -> None:
         ("TRACE", "/health/live", {"GET"}),
         ("POST", "/models", {"GET"}),
         ("PATCH", "/docs/openapi.json", {"GET"}),
+        ("GET", "/v2/models/pattern/infer", {"POST"}),
+        ("GET", "/v2/models/pattern/versions/1/infer", {"POST"}),
+        ("POST", "/v2/models/pattern/ready", {"GET"}),
+        ("DELETE", "/v2/health/live", {"GET"}),
     ],
 )
 def test_405_names_the_allowed_methods(server: Server, method: str, path: str, allowed: set[str]) -> None:
     response = httpx.request(method, server.url + path)
     assert response.status_code == 405
-    assert response.json() == {"status_code": 405, "detail": "Method Not Allowed"}
+    # Litestar's router refuses the method before any route (or the V2 router's handlers) is chosen:
+    # the app still answers in the format of the API the path belongs to.
+    if path.startswith("/v2/"):
+        assert response.json() == {"error": "Method Not Allowed"}
+    else:
+        assert response.json() == {"status_code": 405, "detail": "Method Not Allowed"}
     advertised = {m.strip() for m in response.headers["allow"].split(",")}  # RFC 9110: every 405 carries Allow
     assert advertised - {"OPTIONS", "HEAD"} == allowed
 

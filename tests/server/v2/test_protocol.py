@@ -74,6 +74,10 @@ async def test_server_and_model_metadata(client: AsyncTestClient) -> None:
     assert (await client.get(f"/v2/models/category/versions/{version}")).json() == metadata
     assert (await client.get(f"/v2/models/category/versions/{version}/ready")).status_code == 200
     assert (await client.get("/v2/models/category/versions/nope/ready")).status_code == 404
+    # A path no V2 route matches is refused by Litestar's router, before the V2 router's handlers:
+    # still the protocol's format, as tritonclient expects of any error.
+    unmatched = await client.get("/v2/models/category/no/such/route")
+    assert (unmatched.status_code, unmatched.json()) == (404, {"error": "Not Found"})
 
 
 async def test_json_inference_answers_every_output_in_order(client: AsyncTestClient) -> None:
