@@ -21,6 +21,11 @@ class TensorDecoder(Protocol):
         """One input's elements per input name → the runtime's items; RequestError names a problem."""
         ...
 
+    def check_count(self, count: int) -> None:
+        """Refuses (400, naming the setting) more items than one request may hold. Called on the
+        shape each input declares, before its elements are read (server/v2/tensors.py)."""
+        ...
+
 
 @dataclass(frozen=True)
 class ServedKind:

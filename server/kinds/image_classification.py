@@ -26,12 +26,14 @@ class ImageTensorDecoder:
 
     def __call__(self, elements: Mapping[str, Elements]) -> list[np.ndarray]:
         images = elements[INPUT]
-        if len(images) > self.max_images:
-            raise RequestError(
-                400, f"too many images: {len(images)} in one request, limit max_images_per_request={self.max_images}"
-            )
+        self.check_count(len(images))
         inputs = self._images.model_inputs([(f"input 'image' element {i}", image) for i, image in enumerate(images)])
         return list(inputs)  # one (1, 28, 28) item per image
+
+    def check_count(self, count: int) -> None:
+        if count > self.max_images:
+            limit = f"max_images_per_request={self.max_images}"
+            raise RequestError(400, f"too many images: {count} in one request, limit {limit}")
 
 
 IMAGE_CLASSIFICATION = ServedKind(

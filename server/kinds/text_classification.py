@@ -26,12 +26,13 @@ class TextTensorDecoder:
             raise RequestError(
                 400, f"input 'name' has {len(names)} elements and 'description' {len(descriptions)}: one per product"
             )
-        if len(names) > self.max_products:
-            raise RequestError(
-                400,
-                f"too many products: {len(names)} in one request, limit max_products_per_request={self.max_products}",
-            )
+        self.check_count(len(names))
         return [TextProduct(name, description) for name, description in zip(names, descriptions, strict=True)]
+
+    def check_count(self, count: int) -> None:
+        if count > self.max_products:
+            limit = f"max_products_per_request={self.max_products}"
+            raise RequestError(400, f"too many products: {count} in one request, limit {limit}")
 
     def _texts(self, field: str, values: Elements) -> list[str]:
         texts = [self._text(field, i, value) for i, value in enumerate(values)]

@@ -25,11 +25,14 @@ def split(body: bytes, header_length: int) -> tuple[bytes, memoryview]:
     return body[:header_length], view[header_length:]
 
 
-def bytes_elements(data: memoryview, where: str) -> list[bytes]:
-    """The elements of a binary BYTES tensor."""
-    elements = []
+def bytes_elements(data: memoryview, where: str, count: int) -> list[bytes]:
+    """The `count` elements of a binary BYTES tensor (its declared shape). Bytes left after them
+    are refused unread: parsing millions of empty elements would hold the event loop."""
+    elements: list[bytes] = []
     offset = 0
     while offset < len(data):
+        if len(elements) == count:
+            raise RequestError(400, f"{where}: its binary data holds more than the {count} elements of its shape")
         if offset + 4 > len(data):
             raise RequestError(400, f"{where}: binary data ends inside an element's 4-byte length")
         (size,) = _LENGTH.unpack_from(data, offset)

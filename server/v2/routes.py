@@ -21,7 +21,7 @@ from server.rest.answer import send_answer
 from server.rest.body import BodyLimit, read_body
 from server.rest.endpoint import post_endpoint
 from server.rest.openapi import request_body_operation
-from server.rest.predict import ENCODER, off_loop, refuse_compression
+from server.rest.predict import ENCODER, INLINE_DECODE_BYTES, off_loop, refuse_compression
 from server.v2 import binary, outputs
 from server.v2.errors import EXCEPTION_HANDLERS
 from server.v2.tensors import input_elements
@@ -157,11 +157,14 @@ def _infer_routes(resources: ServingResources) -> list[Any]:
         model.capacity.check_room()
         body = await read_body(receive, None, limit)
         header, binary_data = binary.split(body, header_length) if header_length is not None else (body, None)
-        inference = _decode(header)
+        # A large header (16 MiB of JSON strings) takes milliseconds to decode: not on the event loop.
+        inference = (
+            _decode(header) if len(header) <= INLINE_DECODE_BYTES else await off_loop(decode_pool, _decode, header)
+        )
         chosen = outputs.requested(inference)
         kind = model.kind
-        elements = input_elements(inference, binary_data, kind.inputs)
         decode = decoders[kind.task]
+        elements = input_elements(inference, binary_data, kind.inputs, decode.check_count)
         count = len(next(iter(elements.values())))
         with model.capacity.reserve(count):
             items = await off_loop(decode_pool, decode, elements) if kind.decode_off_loop else decode(elements)

@@ -157,6 +157,17 @@ async def test_binary_request_and_response(client: AsyncTestClient) -> None:
             "'name' has 2 elements and 'description' 1",
         ),
         ("/v2/models/pattern/infer", _text_request(["a"] * 4, ["b"] * 4), 400, "limit max_products_per_request=3"),
+        (  # the declared shape is checked against the limit before any element is read
+            "/v2/models/pattern/infer",
+            {
+                "inputs": [
+                    {"name": "name", "shape": [4], "datatype": "BYTES", "data": ["a"]},
+                    {"name": "description", "shape": [1], "datatype": "BYTES", "data": ["b"]},
+                ]
+            },
+            400,
+            "too many products: 4 in one request, limit max_products_per_request=3",
+        ),
         ("/v2/models/pattern/infer", _text_request(["a" * 51], ["b"]), 400, "limit max_field_chars=50"),
         (
             "/v2/models/pattern/infer",
@@ -206,6 +217,7 @@ async def test_binary_request_and_response(client: AsyncTestClient) -> None:
         "output",
         "lengths",
         "count",
+        "declared count",
         "chars",
         "shape",
         "datatype",
@@ -227,6 +239,7 @@ async def test_bad_requests_answer_the_protocols_error(
     [
         (b"\x05\x00\x00\x00ab", "runs past the tensor's binary data"),
         (b"\x01\x00", "ends inside an element's 4-byte length"),
+        (b"\x01\x00\x00\x00a\x00\x00\x00\x00", "holds more than the 1 elements of its shape"),
     ],
 )
 async def test_malformed_binary_data_is_a_bad_request(client: AsyncTestClient, binary: bytes, message: str) -> None:
