@@ -57,6 +57,24 @@ def read_response(sock: socket.socket) -> RawResponse:
     return RawResponse(int(lines[0].split()[1]), headers, body)
 
 
+def responses_until_closed(sock: socket.socket, timeout: float) -> list[RawResponse]:
+    """Every response the server sends until it closes the connection (pipelined answers can share
+    one read, which `read_response` would cut); TimeoutError if it keeps the connection open."""
+    sock.settimeout(timeout)
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    responses = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
+        length = int(headers.get("content-length", "0"))
+        responses.append(RawResponse(int(lines[0].split()[1]), headers, rest[:length]))
+        data = rest[length:]
+    return responses
+
+
 def closed_by_server(sock: socket.socket, timeout: float) -> bool:
     """True when the server closes the connection (EOF or reset) within `timeout` seconds."""
     sock.settimeout(timeout)

@@ -77,6 +77,9 @@ class Phase(enum.Enum):
     BODY = "reading the body"  # body timeout
     APP = "with the app"  # the request deadline (admission)
     IDLE = "answered, keep-alive"  # keepalive timeout (uvicorn's timer stops at the first byte received)
+    # A later (pipelined) request was refused while earlier ones are still being answered: their
+    # answers go first, then the refusal. No timeout: the request deadline bounds the earlier ones.
+    REFUSING = "refused, answering earlier requests first"
 
 
 class GuardedHttpProtocol(HttpToolsProtocol):
@@ -93,6 +96,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._held: deque[int] = deque()  # body bytes held per request not yet answered, in order
         self._chunked = False  # the current request's body has no Content-Length
         self._refused: Refused | None = None
+        self._deferred: Refused | None = None  # a refusal waiting for earlier answers (Phase.REFUSING)
 
     # Connection events
 
@@ -105,6 +109,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         # Header bytes are counted per read, not per header callback (cheaper): a header block
         # still incomplete after this read is refused once over the limit; one that completes
         # within this read is measured exactly in on_headers_complete when the read could hold more.
+        if self._deferred is not None:  # nothing after a refused request is read
+            return
         self._read_size = len(data)
         self._begun_in_read = False
         self._feed(data)
@@ -204,6 +210,11 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if self._held:
             self.budget.give_back(self._held.popleft())
         super().on_response_complete()
+        if self._deferred is not None:
+            if not self.pipeline and self.cycle is not None and self.cycle.response_complete:
+                refused, self._deferred = self._deferred, None
+                self._answer_and_close(refused.status, refused.detail, refused.headers)
+            return
         if self._message_done and not self.pipeline:
             self._enter(Phase.IDLE)
 
@@ -232,6 +243,12 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def _answer_and_close(self, status: int, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
         if self.transport.is_closing():
             return
+        if self._earlier_answers_pending():
+            # Answering now would pass the refusal off as an earlier request's answer, and closing
+            # would drop requests the client sent in good faith: they are answered first.
+            self._deferred = Refused(status, detail, headers)
+            self._enter(Phase.REFUSING)
+            return
         log.info("connection refused a request", extra={"status": status, "detail": detail, "client": self.client})
         if self._may_answer():
             path = self.cycle.scope["path"] if self.cycle is not None else ""  # none before the request line
@@ -252,13 +269,25 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self.cycle.message_event.set()
         self.transport.close()
 
+    def _refuses_a_later_request(self) -> bool:
+        """Whether what is refused comes after the request of `self.cycle`: a request whose headers
+        are incomplete, or bytes after a request fully received (phase APP or IDLE)."""
+        return self._phase in (Phase.NEW, Phase.HEADERS, Phase.REFUSING, Phase.IDLE) or (
+            self._phase is Phase.APP and self._message_done
+        )
+
+    def _earlier_answers_pending(self) -> bool:
+        return (
+            self.cycle is not None
+            and self._refuses_a_later_request()
+            and (not self.cycle.response_complete or bool(self.pipeline))
+        )
+
     def _may_answer(self) -> bool:
-        """Whether an answer written now would be taken for the refused request's: not while an
-        earlier (pipelined) request's answer is still to come, nor after this one's has begun."""
-        if self.cycle is None:
+        """Whether an answer written now would be taken for the refused request's: not after this
+        one's has begun (earlier requests' answers are complete: _earlier_answers_pending)."""
+        if self.cycle is None or self._refuses_a_later_request():
             return True
-        if self._phase in (Phase.NEW, Phase.HEADERS):  # the cycle is an earlier request's
-            return self.cycle.response_complete
         return not self.cycle.response_started  # the cycle is the refused request's
 
     # Helpers

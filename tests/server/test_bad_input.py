@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from tests.hostile import address, responses_until_closed
 from tests.server_process import Server, running_server
 
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -140,3 +142,15 @@ def test_wrong_method_and_unknown_route(server: Server) -> None:
 
 def test_no_server_errors_were_logged(server: Server) -> None:
     assert '"level":"ERROR"' not in server.log()
+
+
+@pytest.mark.parametrize("before", [b"", b"GET /health/live HTTP/1.1\r\nHost: t\r\n\r\n"], ids=["alone", "pipelined"])
+def test_malformed_http_is_a_json_400_after_the_answers_before_it(server: Server, before: bytes) -> None:
+    # Pipelined behind a complete request, in the same read: that request is answered first (before,
+    # the connection closed at once and it got nothing).
+    with socket.create_connection(address(server), timeout=10) as sock:
+        sock.sendall(before + b"garbage\r\n\r\n")
+        answers = responses_until_closed(sock, 5)
+    assert [a.status for a in answers] == ([200, 400] if before else [400]), answers
+    assert answers[-1].json() == {"status_code": 400, "detail": "invalid HTTP request: Invalid HTTP request received."}
+    assert answers[-1].headers["connection"] == "close"

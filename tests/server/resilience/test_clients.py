@@ -20,6 +20,7 @@ from tests.hostile import (
     closed_by_server,
     read_response,
     request_head,
+    responses_until_closed,
     workers_rss_mib,
 )
 from tests.server_process import Server, running_server
@@ -134,10 +135,38 @@ def test_pipelined_requests_in_one_read_are_answered_in_order(server: Server) ->
         json.dumps([{**PRODUCT, "product_id": 2}]).encode(),
     )
     with socket.create_connection(address(server), timeout=10) as sock:
-        sock.sendall(request_head("/predict", len(first)) + first + request_head("/predict", len(second)) + second)
-        answers = [read_response(sock), read_response(sock)]
+        # The second closes the connection, so that both answers are read even if they share a read.
+        last = request_head("/predict", len(second), "Connection: close\r\n") + second
+        sock.sendall(request_head("/predict", len(first)) + first + last)
+        answers = responses_until_closed(sock, 10)
     assert [a.status for a in answers] == [200, 200]
     assert [json.loads(a.body)[0]["product_id"] for a in answers] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("extra", "detail"),
+    [
+        ("X-Big: " + "a" * (17 << 10) + "\r\n", "limit max_header_bytes"),
+        ("".join(f"X-H{i}: v\r\n" for i in range(101)), "limit max_headers"),
+    ],
+    ids=["header bytes", "header count"],
+)
+def test_a_request_refused_behind_pipelined_ones_is_answered_after_them(
+    server: Server, extra: str, detail: str
+) -> None:
+    # Before: the refusal closed the connection at once, and the two requests before it, complete
+    # and in good faith, got no answer at all.
+    good = [json.dumps([{**PRODUCT, "product_id": i}]).encode() for i in (1, 2)]
+    with socket.create_connection(address(server), timeout=10) as sock:
+        sock.sendall(
+            b"".join(request_head("/predict", len(body)) + body for body in good)
+            + request_head("/predict", 2, extra)
+            + b"[]"
+        )
+        answers = responses_until_closed(sock, 5)
+    assert [a.status for a in answers] == [200, 200, 431], answers
+    assert [json.loads(a.body)[0]["product_id"] for a in answers[:2]] == [1, 2]
+    assert detail in answers[2].json()["detail"] and answers[2].headers["connection"] == "close"
 
 
 def test_no_server_errors_were_logged(server: Server) -> None:
