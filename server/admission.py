@@ -25,7 +25,7 @@ from typing import Any
 from server.metrics.definitions import SHED, TIMED_OUT
 from server.metrics.http import HttpMetrics
 from server.settings import ServerSettings
-from server.wire.errors import V2_PATH, Overloaded, encode_error
+from server.wire.errors import ANSWERED_BY_CONNECTION, V2_PATH, Overloaded, encode_error
 
 EXEMPT_PREFIXES = ("/health", f"{V2_PATH}/health", "/metrics")  # never refused, never timed out, not timed
 UNTIMED_PREFIXES = ("/docs",)  # admitted like any request, but not an API operation to time
@@ -88,8 +88,9 @@ class AdmissionMiddleware:
             if message["type"] == "http.response.start":
                 if gone:
                     # Litestar answers a client gone mid-body with a 500 nobody receives; counted as
-                    # 499 (nginx's "client closed request"), it stays out of the server-error rate.
-                    message = {**message, "status": CLIENT_CLOSED_REQUEST}
+                    # 499 (nginx's "client closed request"), it stays out of the server-error rate,
+                    # or as what the connection answered in its place (a 408 on the body timeout).
+                    message = {**message, "status": scope.get(ANSWERED_BY_CONNECTION, CLIENT_CLOSED_REQUEST)}
                 status = message["status"]
             await send(message)
 

@@ -33,7 +33,7 @@ def create_server(settings: ServerSettings | None = None) -> AdmissionMiddleware
     admission refused."""
     settings = settings or ServerSettings.from_env()
     app = create_app(settings)
-    http_metrics = HttpMetrics(frozenset(route.path for route in app.routes))
+    http_metrics = HttpMetrics(frozenset(route.path_format for route in app.routes))
     app.on_shutdown.append(http_metrics.flush)  # after the last request: nothing left unwritten
     return AdmissionMiddleware(app, settings, http_metrics)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from server.metrics.bulk import LabelChildren, observe_many
@@ -23,15 +24,17 @@ class HttpMetrics:
     FLUSH_SECONDS = 0.1
 
     def __init__(self, route_paths: frozenset[str] = frozenset()) -> None:
-        # Requests answered before routing (refused by the admission) are counted under their
-        # path when it is a route's: bounded label values, never a client's arbitrary path.
-        self.route_paths = route_paths
+        # Requests answered before routing (refused by the admission) are counted under the route
+        # whose path format ("/v2/models/{name}/infer", Litestar's `path_format`) their path
+        # matches, as routed ones are: bounded label values, never a client's arbitrary path.
+        self.route_paths = frozenset(path for path in route_paths if "{" not in path)
+        self._templates = [(_pattern(path), path) for path in sorted(route_paths) if "{" in path]
         self._seconds = LabelChildren(HTTP_SECONDS)
         self._pending: dict[tuple[str, str, str], list[float]] = {}
         self._flush_scheduled = False
 
     def observe(self, scope: Any, status: int, seconds: float) -> None:
-        route = scope.get("path_template") or (scope["path"] if scope["path"] in self.route_paths else "unmatched")
+        route = scope.get("path_template") or self._route_of(scope["path"])
         key = (route, scope["method"], str(status))
         values = self._pending.get(key)
         if values is None:
@@ -50,3 +53,13 @@ class HttpMetrics:
     def _scheduled_flush(self) -> None:
         self._flush_scheduled = False
         self.flush()
+
+    def _route_of(self, path: str) -> str:
+        if path in self.route_paths:
+            return path
+        return next((template for pattern, template in self._templates if pattern.fullmatch(path)), "unmatched")
+
+
+def _pattern(path_format: str) -> re.Pattern[str]:
+    """A path format's parameters ("{name}") as one path segment each."""
+    return re.compile(re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(path_format)))

@@ -14,6 +14,11 @@ class ErrorBody(msgspec.Struct, frozen=True):
 _encoder = msgspec.json.Encoder()
 
 
+# The ASGI scope key under which the connection (server/worker/protocol.py) records the status it
+# answered itself while the app still held the request (408 on the body timeout, 503 on the body
+# budget): the admission's metrics count that status, not "client gone" (499).
+ANSWERED_BY_CONNECTION = "catalogue.answered_by_connection"
+
 # Where the Open Inference Protocol's routes are mounted (server/v2/routes.py): their errors have
 # the protocol's format, whichever layer answers (route, admission, connection).
 V2_PATH = "/v2"

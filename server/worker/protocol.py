@@ -27,7 +27,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from server.lifecycle import LIFECYCLE
 from server.metrics.definitions import SHED, TIMED_OUT
 from server.settings import ServerSettings
-from server.wire.errors import encode_error
+from server.wire.errors import ANSWERED_BY_CONNECTION, encode_error
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +250,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self._enter(Phase.REFUSING)
             return
         log.info("connection refused a request", extra={"status": status, "detail": detail, "client": self.client})
-        if self._may_answer():
+        answered = self._may_answer()
+        if answered:
             path = self.cycle.scope["path"] if self.cycle is not None else ""  # none before the request line
             body = encode_error(status, detail, path)
             head = [STATUS_LINE[status]]
@@ -265,6 +266,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self.transport.write(b"".join([*head, b"\r\n", body]))
         if self.cycle is not None and not self.cycle.response_complete:
             # The app, if it is still reading or working, learns the client is gone; what it sends is dropped.
+            if answered and not self._refuses_a_later_request():  # this request's answer: counted as such
+                self.cycle.scope[ANSWERED_BY_CONNECTION] = status  # type: ignore[literal-required]  # our own key
             self.cycle.disconnected = True
             self.cycle.message_event.set()
         self.transport.close()

@@ -159,6 +159,10 @@ def test_a_full_worker_answers_503_with_retry_after(tmp_path: Path) -> None:
         threads = [_in_background(server, heavy, results) for _ in range(2)]
         time.sleep(0.3)
         refused = httpx.post(server.url + "/predict", json=[PRODUCT])
+        v2 = {
+            "inputs": [{"name": f, "shape": [1], "datatype": "BYTES", "data": ["a"]} for f in ("name", "description")]
+        }
+        refused_v2 = httpx.post(server.url + "/v2/models/pattern/infer", json=v2)
         assert httpx.get(server.url + "/health/ready").status_code == 200  # health is never refused
         for thread in threads:
             thread.join()
@@ -169,7 +173,13 @@ def test_a_full_worker_answers_503_with_retry_after(tmp_path: Path) -> None:
     assert [r.status_code for r in results] == [200, 200]
     assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
     assert "limit max_inflight_requests=2" in refused.json()["detail"]
-    assert 'catalogue_requests_shed_total{reason="in_flight"} 1.0' in metrics
+    assert refused_v2.status_code == 503 and "limit max_inflight_requests=2" in refused_v2.json()["error"]
+    assert 'catalogue_requests_shed_total{reason="in_flight"} 2.0' in metrics
+    # Refused before routing, each is still counted under its route (a path format for V2), not "unmatched".
+    requests = "catalogue_http_request_duration_seconds_count"
+    assert metric_sum(metrics, requests, route="/predict", status="503") == 1
+    assert metric_sum(metrics, requests, route="/v2/models/{name}/infer", status="503") == 1
+    assert metric_sum(metrics, requests, route="unmatched") == 0
 
 
 def test_a_full_model_queue_answers_503_and_a_late_answer_504(tmp_path: Path) -> None:
