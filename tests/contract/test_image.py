@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from contract.image import SIZE, photo_input, preprocess, scale_pixels
-from contract.image_files import ImageError
+from contract.image_files import ImageError, ImageTooLarge
 from tests.images import decompression_bomb
 from training.category.idx import Split
 from training.category.photos import as_photo, encode
@@ -87,6 +87,14 @@ def _png_with_size(width: int, height: int) -> bytes:
 def test_bad_bytes_are_refused_with_a_reason(data: bytes, reason: str) -> None:
     with pytest.raises(ImageError, match=reason):
         photo_input(data, LIMIT)
+
+
+@pytest.mark.parametrize("side", [10_000, 20_000], ids=["over pillow's limit", "over twice pillow's limit"])
+def test_an_image_over_pillows_own_limit_is_too_large_by_ours(side: int) -> None:
+    # Pillow refuses these from the header (a warning over ~89 Mpx, an error over twice that) before
+    # our check runs: still ImageTooLarge (the server's 413) naming our limit, not a corrupt image.
+    with pytest.raises(ImageTooLarge, match=f"over {Image.MAX_IMAGE_PIXELS} pixels, limit {LIMIT}"):
+        photo_input(_png_with_size(side, side), LIMIT)
 
 
 def test_jpeg_is_accepted(fashion_test: Split) -> None:
