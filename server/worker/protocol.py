@@ -182,7 +182,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self.settings.max_header_bytes
         ):
             raise self._refuse(431, self._header_bytes_detail())
-        length, self._chunked = self._body_length()
+        length, self._chunked = self._body_length()  # 501 for a transfer coding other than chunked
         held = min(length, self.settings.largest_body_bytes)
         if not self.budget.take(0, held):
             raise self._overloaded()
@@ -306,11 +306,17 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         return f"request line and headers over {self.settings.max_header_bytes} bytes, limit max_header_bytes"
 
     def _body_length(self) -> tuple[int, bool]:
-        """(Content-Length or 0, chunked?) of the request whose headers just completed."""
+        """(Content-Length or 0, chunked?) of the request whose headers just completed. Bodies are
+        read as sent: a transfer coding besides chunked (gzip, deflate...) is refused, 501 as RFC 9112
+        §6.1 says, instead of being read as if it were not there."""
         length, chunked = 0, False
         for name, value in self.headers:
             if name == b"content-length" and value.strip().isdigit():
                 length = int(value)
-            elif name == b"transfer-encoding" and b"chunked" in value.lower():
+            elif name == b"transfer-encoding":
+                codings = [coding.strip() for coding in value.lower().split(b",")]
+                if any(coding not in (b"chunked", b"") for coding in codings):
+                    shown = value.decode("latin-1")
+                    raise self._refuse(501, f"Transfer-Encoding {shown!r} is not supported: send the body uncompressed")
                 chunked = True
         return length, chunked

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.hostile import address, responses_until_closed
+from tests.hostile import address, request_head, responses_until_closed
 from tests.server_process import Server, running_server
 
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -154,3 +154,17 @@ def test_malformed_http_is_a_json_400_after_the_answers_before_it(server: Server
     assert [a.status for a in answers] == ([200, 400] if before else [400]), answers
     assert answers[-1].json() == {"status_code": 400, "detail": "invalid HTTP request: Invalid HTTP request received."}
     assert answers[-1].headers["connection"] == "close"
+
+
+@pytest.mark.parametrize("coding", ["chunked", "gzip, chunked"])
+def test_a_transfer_coding_other_than_chunked_is_501(server: Server, coding: str) -> None:
+    # Before: the gzip coding was ignored and the body read as if plain.
+    head = request_head("/predict", None, f"Transfer-Encoding: {coding}\r\nConnection: close\r\n")
+    with socket.create_connection(address(server), timeout=10) as sock:
+        sock.sendall(head + b"2\r\n[]\r\n0\r\n\r\n")
+        answers = responses_until_closed(sock, 5)
+    if coding == "chunked":
+        assert [(a.status, a.body) for a in answers] == [(200, b"[]")], answers
+    else:
+        assert [a.status for a in answers] == [501], answers
+        assert f"Transfer-Encoding {coding!r} is not supported" in answers[0].json()["detail"]
