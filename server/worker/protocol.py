@@ -7,9 +7,11 @@ uvicorn's httptools protocol with what it lacks in front of untrusted clients:
   (both checked by the worker's periodic sweep, `check_timeouts`, not by a timer per request:
   two timers per request cost ~5 µs, 3% of a single-product request);
 - limits on the header block's bytes and on the number of header fields: 431;
-- a per-worker budget of request-body bytes held at once (announced Content-Length reserved when
-  the headers arrive, chunked bodies as they come): beyond it 503 + Retry-After before a byte of
-  the body is buffered, so stalled uploads cannot grow a worker past its memory request;
+- a per-worker budget of request-body bytes held at once, counted as they arrive: a body whose
+  announced Content-Length does not fit in what is free is refused 503 + Retry-After before a byte
+  of it is read (or `100 Continue` sent), one that outgrows the budget while arriving is refused
+  then. So stalled uploads cannot grow a worker past its memory request, and connections that
+  announce large bodies without sending them hold nothing;
 - while the worker drains after SIGTERM, every answer carries `Connection: close`, and a
   connection accepted but not yet read is answered rather than closed.
 Each refusal answers the API's JSON error body and closes the connection."""
@@ -32,18 +34,25 @@ from server.wire.errors import ANSWERED_BY_CONNECTION, encode_error
 log = logging.getLogger(__name__)
 
 
+SMALL_BODY_BYTES = 64 << 10  # what uvicorn buffers before pausing the read anyway
+
+
 class BodyBudget:
-    """Request-body bytes this worker holds at once, from headers to answer. Event loop only.
+    """Request-body bytes this worker holds at once, counted as they arrive, given back with the
+    answer. Event loop only.
 
     Bodies up to SMALL_BODY_BYTES are not counted: their number is bounded by the admission
     (max_inflight_requests x 64 KiB = 8 MiB by default), and counting them would let a few stalled
     large uploads turn away every small request, single products included."""
 
-    SMALL_BODY_BYTES = 64 << 10  # what uvicorn buffers before pausing the read anyway
-
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.in_use = 0
+
+    def fits(self, size: int) -> bool:
+        """Whether a body of `size` bytes could be held now (nothing is reserved)."""
+        counted = self._counted(size)
+        return not (counted and self.in_use and self.in_use + counted > self.limit)
 
     def take(self, held: int, more: int) -> bool:
         """Hold `more` bytes for a request that holds `held` already; False when over the limit."""
@@ -57,7 +66,7 @@ class BodyBudget:
         self.in_use -= self._counted(held)
 
     def _counted(self, size: int) -> int:
-        return size if size > self.SMALL_BODY_BYTES else 0
+        return size if size > SMALL_BODY_BYTES else 0
 
 
 class Refused(Exception):
@@ -183,20 +192,24 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         ):
             raise self._refuse(431, self._header_bytes_detail())
         length, self._chunked = self._body_length()  # 501 for a transfer coding other than chunked
-        held = min(length, self.settings.largest_body_bytes)
-        if not self.budget.take(0, held):
+        # Announced but not yet sent, a body is checked, not reserved: a connection that announces
+        # 16 MiB and sends nothing must not hold 16 MiB of the budget (on_body counts what arrives).
+        # (Small bodies are never counted: no call for them, this runs for every request.)
+        announced = min(length, self.settings.largest_body_bytes)
+        if announced > SMALL_BODY_BYTES and not self.budget.fits(announced):
             raise self._overloaded()
-        self._held.append(held)
+        self._held.append(0)
         super().on_headers_complete()
         if LIFECYCLE.draining and self.cycle is not None:
             self.cycle.keep_alive = False  # lame duck: the client reconnects, to another pod
         self._enter(Phase.BODY if length or self._chunked else Phase.APP)
 
     def on_body(self, body: bytes) -> None:
-        if self._chunked and self._held:
-            if not self.budget.take(self._held[-1], len(body)):
+        if self._held:
+            held = self._held[-1]
+            if held + len(body) > SMALL_BODY_BYTES and not self.budget.take(held, len(body)):
                 raise self._overloaded()
-            self._held[-1] += len(body)
+            self._held[-1] = held + len(body)
         super().on_body(body)
 
     def on_message_complete(self) -> None:

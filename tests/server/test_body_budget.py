@@ -3,9 +3,8 @@ taken is given back exactly, also for chunked bodies that grow past the threshol
 
 from __future__ import annotations
 
+from server.worker.protocol import SMALL_BODY_BYTES as SMALL
 from server.worker.protocol import BodyBudget
-
-SMALL = BodyBudget.SMALL_BODY_BYTES
 
 
 def test_large_bodies_fill_the_budget_and_small_ones_always_pass() -> None:
@@ -36,3 +35,11 @@ def test_a_chunked_body_counts_from_the_chunk_that_makes_it_large() -> None:
     assert budget.in_use == held == 2 * SMALL + 1
     budget.give_back(held)
     assert budget.in_use == 0
+
+
+def test_fits_checks_without_taking() -> None:
+    budget = BodyBudget(limit=3 * SMALL)
+    assert budget.fits(3 * SMALL) and budget.in_use == 0  # nothing is reserved by asking
+    assert budget.take(0, 2 * SMALL)
+    assert not budget.fits(2 * SMALL) and budget.fits(SMALL) and budget.fits(SMALL + 1) is False
+    assert budget.in_use == 2 * SMALL
