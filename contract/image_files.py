@@ -63,8 +63,9 @@ def open_image(data: bytes, max_pixels: int, draft_size: int) -> Image.Image:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Pillow's own limit (Image.MAX_IMAGE_PIXELS, ~89 Mpx) fired on the header before ours could:
-        # the image is over ours too (a larger max_pixels than Pillow's is refused here as well).
-        raise ImageTooLarge(f"image is over {Image.MAX_IMAGE_PIXELS} pixels, limit {max_pixels}") from exc
+        # the effective limit is the smaller of the two.
+        limit = min(max_pixels, Image.MAX_IMAGE_PIXELS)
+        raise ImageTooLarge(f"image is over {Image.MAX_IMAGE_PIXELS} pixels, limit {limit}") from exc
     except _PILLOW_ERRORS as exc:
         raise _image_error(exc) from exc
     return image

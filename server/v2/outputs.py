@@ -16,10 +16,13 @@ def requested(request: InferenceRequest) -> list[tuple[str, bool]]:
     default_binary = bool((request.parameters or {}).get("binary_data_output", False))
     if request.outputs is None:
         return [(name, default_binary) for name in OUTPUTS]
-    chosen = []
+    chosen: list[tuple[str, bool]] = []
     for output in request.outputs:
         if output.name not in OUTPUTS:
             raise RequestError(400, f"unknown output {output.name!r}: this model answers {list(OUTPUTS)}")
+        # Each output once: a request repeating one could ask for an answer thousands of times its size.
+        if any(name == output.name for name, _ in chosen):
+            raise RequestError(400, f"output {output.name!r} is requested twice")
         chosen.append((output.name, bool((output.parameters or {}).get("binary_data", default_binary))))
     return chosen
 

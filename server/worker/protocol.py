@@ -265,8 +265,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         log.info("connection refused a request", extra={"status": status, "detail": detail, "client": self.client})
         answered = self._may_answer()
         if answered:
-            path = self.cycle.scope["path"] if self.cycle is not None else ""  # none before the request line
-            body = encode_error(status, detail, path)
+            body = encode_error(status, detail, self._refused_path())
             head = [STATUS_LINE[status]]
             for name, value in (
                 *self.server_state.default_headers,
@@ -291,6 +290,13 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         return self._phase in (Phase.NEW, Phase.HEADERS, Phase.REFUSING, Phase.IDLE) or (
             self._phase is Phase.APP and self._message_done
         )
+
+    def _refused_path(self) -> str:
+        """The refused request's path, which chooses the error's format (the protocol's under /v2).
+        A request refused before its cycle exists is known by the URL read so far."""
+        if self.cycle is not None and not self._refuses_a_later_request():
+            return self.cycle.scope["path"]
+        return getattr(self, "url", b"").partition(b"?")[0].decode("latin-1")
 
     def _earlier_answers_pending(self) -> bool:
         return (

@@ -168,3 +168,14 @@ def test_a_transfer_coding_other_than_chunked_is_501(server: Server, coding: str
     else:
         assert [a.status for a in answers] == [501], answers
         assert f"Transfer-Encoding {coding!r} is not supported" in answers[0].json()["detail"]
+
+
+def test_the_connections_refusals_under_v2_have_the_protocols_format(server: Server) -> None:
+    # Refused before the request has a cycle (at its headers): the format follows its own path,
+    # not the previous request's (before: the brief's format on a fresh connection).
+    head = request_head("/v2/models/pattern/infer", None, "Transfer-Encoding: gzip, chunked\r\n")
+    with socket.create_connection(address(server), timeout=10) as sock:
+        sock.sendall(head + b"0\r\n\r\n")
+        answers = responses_until_closed(sock, 5)
+    assert [a.status for a in answers] == [501], answers
+    assert set(answers[0].json()) == {"error"} and "not supported" in answers[0].json()["error"]

@@ -114,22 +114,21 @@ def test_stalled_uploads_cannot_grow_a_worker_beyond_the_body_budget(server: Ser
 
 
 def test_announcing_large_bodies_without_sending_them_holds_no_budget(server: Server) -> None:
-    # Before: each announced 16 MiB was reserved at the headers, so 12 such connections (~100 bytes
-    # each, renewed every body timeout) filled both workers' budgets and uploads were refused 503.
+    # Before: each announced 16 MiB was reserved at the headers, so such connections (~100 bytes
+    # each, renewed every body timeout) filled both workers' budgets (4 each) and uploads got 503.
     body = images_body(large_jpeg(), 4)  # over 64 KiB: counted in the budget
     assert len(body) > 64 << 10
-    announcers = [socket.create_connection(address(server), timeout=10) for _ in range(12)]
+    announcers = [socket.create_connection(address(server), timeout=10) for _ in range(40)]  # both workers
     try:
         for sock in announcers:
             sock.sendall(request_head("/predict/category", 16 << 20))
         time.sleep(0.3)
-        with httpx.Client(timeout=30) as client:
-            statuses = [
-                client.post(
-                    server.url + "/predict/category", content=body, headers={"Content-Type": "application/json"}
-                ).status_code
-                for _ in range(10)
-            ]
+        statuses = [  # a connection each: the uploads meet both workers
+            httpx.post(
+                server.url + "/predict/category", content=body, headers={"Content-Type": "application/json"}, timeout=30
+            ).status_code
+            for _ in range(10)
+        ]
     finally:
         for sock in announcers:
             sock.close()
