@@ -64,8 +64,8 @@ def open_image(data: bytes, max_pixels: int, draft_size: int) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Pillow's own limit (Image.MAX_IMAGE_PIXELS, ~89 Mpx) fired on the header before ours could:
         # the effective limit is the smaller of the two.
-        limit = min(max_pixels, Image.MAX_IMAGE_PIXELS)
-        raise ImageTooLarge(f"image is over {Image.MAX_IMAGE_PIXELS} pixels, limit {limit}") from exc
+        pillow_limit = Image.MAX_IMAGE_PIXELS or max_pixels  # None would have turned Pillow's check off
+        raise ImageTooLarge(f"image is over {pillow_limit} pixels, limit {min(max_pixels, pillow_limit)}") from exc
     except _PILLOW_ERRORS as exc:
         raise _image_error(exc) from exc
     return image
