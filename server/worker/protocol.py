@@ -106,6 +106,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._chunked = False  # the current request's body has no Content-Length
         self._refused: Refused | None = None
         self._deferred: Refused | None = None  # a refusal waiting for earlier answers (Phase.REFUSING)
+        self._refused_cycle: Any = None  # a pipelined request refused before it started: never run
+        self._running_cycle: Any = None  # the request the app was last given (uvicorn runs one at a time)
 
     # Connection events
 
@@ -169,11 +171,16 @@ class GuardedHttpProtocol(HttpToolsProtocol):
                 self._answer_and_close(408, f"headers not complete within header_timeout={limit} s")
             else:  # opened and never used: nobody to answer
                 self.transport.close()
-        elif phase is Phase.BODY and waited > self.settings.body_timeout:
+        elif phase is Phase.BODY and waited > self.settings.body_timeout and not self._queued():
+            # (A pipelined request waiting its turn is not read: its body clock starts with its turn.)
             TIMED_OUT.labels("body").inc()
             self._answer_and_close(408, f"body not complete within body_timeout={self.settings.body_timeout} s")
         elif phase is Phase.IDLE and waited > self.settings.keepalive_seconds:
             self.transport.close()
+
+    def _start_asgi_task(self, cycle: Any, app: Any) -> None:
+        self._running_cycle = cycle
+        super()._start_asgi_task(cycle, app)
 
     # Parser callbacks
 
@@ -224,12 +231,14 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self.budget.give_back(self._held.popleft())
         super().on_response_complete()
         if self._deferred is not None:
-            if not self.pipeline and self.cycle is not None and self.cycle.response_complete:
+            if not self._earlier_answers_pending():
                 refused, self._deferred = self._deferred, None
                 self._answer_and_close(refused.status, refused.detail, refused.headers)
             return
         if self._message_done and not self.pipeline:
             self._enter(Phase.IDLE)
+        elif self._phase is Phase.BODY and not self._queued():  # its turn came: its body is read now
+            self._enter(Phase.BODY)
 
     # Refusals
 
@@ -256,6 +265,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def _answer_and_close(self, status: int, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
         if self.transport.is_closing():
             return
+        if self._phase is Phase.BODY and self._queued():  # its body refused while waiting its turn: never run
+            self._refused_cycle = self.pipeline.popleft()[0]
         if self._earlier_answers_pending():
             # Answering now would pass the refusal off as an earlier request's answer, and closing
             # would drop requests the client sent in good faith: they are answered first.
@@ -285,11 +296,19 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self.transport.close()
 
     def _refuses_a_later_request(self) -> bool:
-        """Whether what is refused comes after the request of `self.cycle`: a request whose headers
-        are incomplete, or bytes after a request fully received (phase APP or IDLE)."""
-        return self._phase in (Phase.NEW, Phase.HEADERS, Phase.REFUSING, Phase.IDLE) or (
-            self._phase is Phase.APP and self._message_done
+        """Whether what is refused comes after every request being answered: a request whose
+        headers are incomplete, bytes after a request fully received (phase APP or IDLE), or a
+        pipelined request refused before its turn."""
+        return (
+            self._phase in (Phase.NEW, Phase.HEADERS, Phase.REFUSING, Phase.IDLE)
+            or (self._phase is Phase.APP and self._message_done)
+            or (self.cycle is not None and self.cycle is self._refused_cycle)
         )
+
+    def _queued(self) -> bool:
+        """Whether the current request is pipelined behind one still being answered (uvicorn
+        queues it, and stops reading, until that answer is complete)."""
+        return bool(self.pipeline) and self.pipeline[0][0] is self.cycle
 
     def _refused_path(self) -> str:
         """The refused request's path, which chooses the error's format (the protocol's under /v2).
@@ -299,11 +318,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         return getattr(self, "url", b"").partition(b"?")[0].decode("latin-1")
 
     def _earlier_answers_pending(self) -> bool:
-        return (
-            self.cycle is not None
-            and self._refuses_a_later_request()
-            and (not self.cycle.response_complete or bool(self.pipeline))
-        )
+        if not self._refuses_a_later_request():
+            return False
+        running = self._running_cycle
+        return bool(self.pipeline) or (running is not None and not running.response_complete)
 
     def _may_answer(self) -> bool:
         """Whether an answer written now would be taken for the refused request's: not after this

@@ -144,14 +144,30 @@ def test_no_server_errors_were_logged(server: Server) -> None:
     assert '"level":"ERROR"' not in server.log()
 
 
-@pytest.mark.parametrize("before", [b"", b"GET /health/live HTTP/1.1\r\nHost: t\r\n\r\n"], ids=["alone", "pipelined"])
-def test_malformed_http_is_a_json_400_after_the_answers_before_it(server: Server, before: bytes) -> None:
-    # Pipelined behind a complete request, in the same read: that request is answered first (before,
-    # the connection closed at once and it got nothing).
+LIVE = b"GET /health/live HTTP/1.1\r\nHost: t\r\n\r\n"
+CHUNKED_POST = (
+    b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("sent", "statuses"),
+    [
+        (b"garbage\r\n\r\n", [400]),
+        (LIVE + b"garbage\r\n\r\n", [200, 400]),
+        (LIVE + CHUNKED_POST + b"zz\r\n", [200, 400]),  # a bad chunk size in a request waiting its turn
+    ],
+    ids=["alone", "pipelined", "pipelined body"],
+)
+def test_malformed_http_is_a_json_400_after_the_answers_before_it(
+    server: Server, sent: bytes, statuses: list[int]
+) -> None:
+    # Pipelined behind a complete request, in the same read: that request is answered first. Before,
+    # the connection closed at once and it got nothing, or the 400 went out in its place.
     with socket.create_connection(address(server), timeout=10) as sock:
-        sock.sendall(before + b"garbage\r\n\r\n")
+        sock.sendall(sent)
         answers = responses_until_closed(sock, 5)
-    assert [a.status for a in answers] == ([200, 400] if before else [400]), answers
+    assert [a.status for a in answers] == statuses, answers
     assert answers[-1].json() == {"status_code": 400, "detail": "invalid HTTP request: Invalid HTTP request received."}
     assert answers[-1].headers["connection"] == "close"
 
