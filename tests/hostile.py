@@ -46,15 +46,20 @@ def read_response(sock: socket.socket) -> RawResponse:
             raise ConnectionError(f"connection closed before a response: {data[:200]!r}")
         data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
+    status, headers = _status_and_headers(head)
     length = int(headers.get("content-length", "0"))
     while len(body) < length:
         chunk = sock.recv(65536)
         if not chunk:
             raise ConnectionError("connection closed inside the response body")
         body += chunk
-    return RawResponse(int(lines[0].split()[1]), headers, body)
+    return RawResponse(status, headers, body)
+
+
+def _status_and_headers(head: bytes) -> tuple[int, dict[str, str]]:
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
+    return int(lines[0].split()[1]), headers
 
 
 def responses_until_closed(sock: socket.socket, timeout: float) -> list[RawResponse]:
@@ -67,10 +72,9 @@ def responses_until_closed(sock: socket.socket, timeout: float) -> list[RawRespo
     responses = []
     while data:
         head, _, rest = data.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
+        status, headers = _status_and_headers(head)
         length = int(headers.get("content-length", "0"))
-        responses.append(RawResponse(int(lines[0].split()[1]), headers, rest[:length]))
+        responses.append(RawResponse(status, headers, rest[:length]))
         data = rest[length:]
     return responses
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
+import httpx
 from prometheus_client.parser import text_string_to_metric_families
+
+from server.metrics.http import HttpMetrics
 
 
 def metric_sum(text: str, name: str, **labels: str) -> float:
@@ -14,3 +20,15 @@ def metric_sum(text: str, name: str, **labels: str) -> float:
         for sample in family.samples
         if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
     )
+
+
+def scrape_until(url: str, done: Callable[[str], bool]) -> str:
+    """The server's /metrics text once `done` holds for it, or after 50 flush periods. Each worker
+    writes its HTTP observations every HttpMetrics.FLUSH_SECONDS, so a scrape may miss another
+    worker's latest ones; on a loaded machine a timer can also fire late."""
+    deadline = time.monotonic() + 50 * HttpMetrics.FLUSH_SECONDS
+    while True:
+        text = httpx.get(url + "/metrics", headers={"Connection": "close"}).text
+        if done(text) or time.monotonic() > deadline:
+            return text
+        time.sleep(HttpMetrics.FLUSH_SECONDS / 2)

@@ -18,7 +18,8 @@ PROBABILITIES_OUTPUT = "probabilities"
 
 class TensorDecoder(Protocol):
     def __call__(self, elements: Mapping[str, Elements]) -> Sequence[Any]:
-        """One input's elements per input name → the runtime's items; RequestError names a problem."""
+        """One input's elements per input name → the runtime's items; RequestError names a problem.
+        Each input's count has passed `check_count` already (server/v2/tensors.py)."""
         ...
 
     def check_count(self, count: int) -> None:

@@ -26,7 +26,6 @@ class TextTensorDecoder:
             raise RequestError(
                 400, f"input 'name' has {len(names)} elements and 'description' {len(descriptions)}: one per product"
             )
-        self.check_count(len(names))
         return [TextProduct(name, description) for name, description in zip(names, descriptions, strict=True)]
 
     def check_count(self, count: int) -> None:

@@ -106,7 +106,6 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._chunked = False  # the current request's body has no Content-Length
         self._refused: Refused | None = None
         self._deferred: Refused | None = None  # a refusal waiting for earlier answers (Phase.REFUSING)
-        self._refused_cycle: Any = None  # a pipelined request refused before it started: never run
         self._running_cycle: Any = None  # the request the app was last given (uvicorn runs one at a time)
 
     # Connection events
@@ -231,7 +230,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self.budget.give_back(self._held.popleft())
         super().on_response_complete()
         if self._deferred is not None:
-            if not self._earlier_answers_pending():
+            if not self._earlier_answers_pending():  # (Phase.REFUSING: a later request's refusal)
                 refused, self._deferred = self._deferred, None
                 self._answer_and_close(refused.status, refused.detail, refused.headers)
             return
@@ -265,18 +264,28 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def _answer_and_close(self, status: int, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
         if self.transport.is_closing():
             return
-        if self._phase is Phase.BODY and self._queued():  # its body refused while waiting its turn: never run
-            self._refused_cycle = self.pipeline.popleft()[0]
-        if self._earlier_answers_pending():
+        later = self._refuses_a_later_request()
+        if self._phase is Phase.BODY and self._queued():  # its body refused while waiting its turn
+            self.pipeline.popleft()  # it never runs
+            later = True
+        if later and self._earlier_answers_pending():
             # Answering now would pass the refusal off as an earlier request's answer, and closing
             # would drop requests the client sent in good faith: they are answered first.
             self._deferred = Refused(status, detail, headers)
             self._enter(Phase.REFUSING)
             return
         log.info("connection refused a request", extra={"status": status, "detail": detail, "client": self.client})
-        answered = self._may_answer()
+        # An answer is the refused request's unless its own answer has begun (the earlier requests'
+        # answers, for a later one, are complete by now).
+        answered = later or self.cycle is None or not self.cycle.response_started
         if answered:
-            body = encode_error(status, detail, self._refused_path())
+            # The refused request's path chooses the format (the protocol's under /v2); a later one
+            # (no cycle yet, or one that never runs) is known by the URL read so far.
+            if self.cycle is not None and not later:
+                path = self.cycle.scope["path"]
+            else:
+                path = getattr(self, "url", b"").partition(b"?")[0].decode("latin-1")
+            body = encode_error(status, detail, path)
             head = [STATUS_LINE[status]]
             for name, value in (
                 *self.server_state.default_headers,
@@ -289,20 +298,17 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self.transport.write(b"".join([*head, b"\r\n", body]))
         if self.cycle is not None and not self.cycle.response_complete:
             # The app, if it is still reading or working, learns the client is gone; what it sends is dropped.
-            if answered and not self._refuses_a_later_request():  # this request's answer: counted as such
+            if answered and not later:  # this request's answer: counted as such
                 self.cycle.scope[ANSWERED_BY_CONNECTION] = status  # type: ignore[literal-required]  # our own key
             self.cycle.disconnected = True
             self.cycle.message_event.set()
         self.transport.close()
 
     def _refuses_a_later_request(self) -> bool:
-        """Whether what is refused comes after every request being answered: a request whose
-        headers are incomplete, bytes after a request fully received (phase APP or IDLE), or a
-        pipelined request refused before its turn."""
-        return (
-            self._phase in (Phase.NEW, Phase.HEADERS, Phase.REFUSING, Phase.IDLE)
-            or (self._phase is Phase.APP and self._message_done)
-            or (self.cycle is not None and self.cycle is self._refused_cycle)
+        """Whether what is refused comes after every request the app was given: a request whose
+        headers are incomplete, or bytes after a request fully received (phase APP or IDLE)."""
+        return self._phase in (Phase.NEW, Phase.HEADERS, Phase.REFUSING, Phase.IDLE) or (
+            self._phase is Phase.APP and self._message_done
         )
 
     def _queued(self) -> bool:
@@ -310,25 +316,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         queues it, and stops reading, until that answer is complete)."""
         return bool(self.pipeline) and self.pipeline[0][0] is self.cycle
 
-    def _refused_path(self) -> str:
-        """The refused request's path, which chooses the error's format (the protocol's under /v2).
-        A request refused before its cycle exists is known by the URL read so far."""
-        if self.cycle is not None and not self._refuses_a_later_request():
-            return self.cycle.scope["path"]
-        return getattr(self, "url", b"").partition(b"?")[0].decode("latin-1")
-
     def _earlier_answers_pending(self) -> bool:
-        if not self._refuses_a_later_request():
-            return False
+        """Whether requests before a later refused one still wait for their answers."""
         running = self._running_cycle
         return bool(self.pipeline) or (running is not None and not running.response_complete)
-
-    def _may_answer(self) -> bool:
-        """Whether an answer written now would be taken for the refused request's: not after this
-        one's has begun (earlier requests' answers are complete: _earlier_answers_pending)."""
-        if self.cycle is None or self._refuses_a_later_request():
-            return True
-        return not self.cycle.response_started  # the cycle is the refused request's
 
     # Helpers
 

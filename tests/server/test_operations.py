@@ -12,9 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.metrics.http import HttpMetrics
 from tests.conftest import ROOT
-from tests.metrics_text import metric_sum
+from tests.metrics_text import metric_sum, scrape_until
 from tests.server_process import GUNICORN, running_server
 
 PRODUCT = {"name": "Striped dress", "description": "Stripe;cotton", "product_id": 7}
@@ -37,17 +36,14 @@ def test_metrics_count_every_request_across_workers(tmp_path: Path) -> None:
         writers = {m.group(1) for p in server.metrics_dir.iterdir() if (m := re.search(r"_(\d+)\.db$", p.name))}
         assert len(writers) == 2, "both workers should have served requests"
         requests = "catalogue_http_request_duration_seconds_count"
-        # Each worker writes its HTTP observations in bulk every HttpMetrics.FLUSH_SECONDS: a scrape
-        # right after a request may come before the other worker's next write. Seeing the 404 is not
-        # enough: the worker that served it may write before the other writes its last /predict.
-        # So wait (on a loaded machine a timer can fire late) until a scrape shows every request.
-        deadline = time.monotonic() + 50 * HttpMetrics.FLUSH_SECONDS
-        while time.monotonic() < deadline:
-            text = httpx.get(server.url + "/metrics", headers={"Connection": "close"}).text
-            seen = metric_sum(text, requests, method="POST") + metric_sum(text, requests, route="unmatched")
-            if seen >= 122:
-                break
-            time.sleep(HttpMetrics.FLUSH_SECONDS / 2)
+        # Seeing the 404 is not enough: the worker that served it may write its observations before
+        # the other writes its last /predict. So wait until a scrape shows every request.
+        scrape_until(
+            server.url,
+            lambda text: (
+                metric_sum(text, requests, method="POST") + metric_sum(text, requests, route="unmatched") >= 122
+            ),
+        )
         for _ in range(6):  # whichever worker answers the scrape reports the same totals
             text = httpx.get(server.url + "/metrics", headers={"Connection": "close"}).text
             assert metric_sum(text, requests, route="/predict", method="POST", status="200") == 120

@@ -48,6 +48,13 @@ def _text_request(names: list[str], descriptions: list[str], **extra: Any) -> di
     }
 
 
+def _name_as(shape: int, data: list[Any], datatype: str = "BYTES") -> dict[str, Any]:
+    """A request whose `name` input is as given, its `description` one good element."""
+    request = _text_request(["a"], ["b"])
+    request["inputs"][0] = {"name": "name", "shape": [shape], "datatype": datatype, "data": data}
+    return request
+
+
 def _png() -> bytes:
     buffer = io.BytesIO()
     Image.new("L", (40, 60), 255).save(buffer, "PNG")
@@ -165,46 +172,26 @@ async def test_binary_request_and_response(client: AsyncTestClient) -> None:
         ("/v2/models/pattern/infer", _text_request(["a"] * 4, ["b"] * 4), 400, "limit max_products_per_request=3"),
         (  # the declared shape is checked against the limit before any element is read
             "/v2/models/pattern/infer",
-            {
-                "inputs": [
-                    {"name": "name", "shape": [4], "datatype": "BYTES", "data": ["a"]},
-                    {"name": "description", "shape": [1], "datatype": "BYTES", "data": ["b"]},
-                ]
-            },
+            _name_as(4, ["a"]),
             400,
             "too many products: 4 in one request, limit max_products_per_request=3",
         ),
         ("/v2/models/pattern/infer", _text_request(["a" * 51], ["b"]), 400, "limit max_field_chars=50"),
         (
             "/v2/models/pattern/infer",
-            {
-                "inputs": [
-                    {"name": "name", "shape": [2], "datatype": "BYTES", "data": ["a"]},
-                    {"name": "description", "shape": [1], "datatype": "BYTES", "data": ["b"]},
-                ]
-            },
+            _name_as(2, ["a"]),
             400,
             "shape [2] but 1 elements",
         ),
         (
             "/v2/models/pattern/infer",
-            {
-                "inputs": [
-                    {"name": "name", "shape": [1], "datatype": "INT64", "data": [1]},
-                    {"name": "description", "shape": [1], "datatype": "BYTES", "data": ["b"]},
-                ]
-            },
+            _name_as(1, [1], "INT64"),
             400,
             "datatype INT64, this model takes BYTES",
         ),
         (
             "/v2/models/pattern/infer",
-            {
-                "inputs": [
-                    {"name": "name", "shape": [1], "datatype": "BYTES", "data": [1]},
-                    {"name": "description", "shape": [1], "datatype": "BYTES", "data": ["b"]},
-                ]
-            },
+            _name_as(1, [1]),
             400,
             "element 0 is int, BYTES elements are strings",
         ),
